@@ -1,0 +1,126 @@
+"""create_app(): routers, middleware, error handlers, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from practice_api import __version__
+from practice_api.auth.router import router as auth_router
+from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from practice_api.core.idempotency import IdempotencyMiddleware
+from practice_api.core.ratelimit import RateLimiter
+from practice_api.core.request_context import RequestContextMiddleware
+from practice_api.core.security import PasswordHasher, TokenCodec
+from practice_api.db import make_engine, make_sessionmaker
+from practice_api.firms.router import router as firms_router
+from practice_api.health.router import router as health_router
+from practice_api.offices.router import router as offices_router
+from practice_api.runtime import Runtime
+from practice_api.settings import Settings
+from practice_api.users.router import router as users_router
+
+ROUTERS = (health_router, auth_router, firms_router, offices_router, users_router)
+
+DESCRIPTION = """
+Headless REST/JSON API for accounting and audit firms and their clients.
+
+* Sign in with **Authorize** (OAuth2 password flow) using an e-mail and password.
+* Errors are `application/problem+json` with a stable `code`.
+* Lists use cursor pagination: `?limit=` and `?cursor=`; follow `next_cursor`.
+* Single resources carry an `ETag`; send `If-Match` on PATCH/DELETE to avoid lost updates.
+* Send `Idempotency-Key` on POST to retry safely.
+"""
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.resolved_database_url)
+    sessionmaker = make_sessionmaker(engine)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        hasher=PasswordHasher(settings.password_hash_rounds),
+        tokens=TokenCodec(
+            settings.signing_key, settings.jwt_algorithm, settings.access_token_ttl_seconds
+        ),
+        limiter=RateLimiter(sessionmaker),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await runtime.engine.dispose()
+
+    app = FastAPI(
+        title="practice-api",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.runtime = runtime
+    app.state.sessionmaker = runtime.sessionmaker
+    app.state.tokens = runtime.tokens
+
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    # Added innermost first: idempotency sees the app's answers, CORS decorates them,
+    # the request context (ids and the error boundary) wraps everything.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        sessionmaker=lambda: app.state.sessionmaker,
+        tokens=lambda: app.state.tokens,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated spec, with every error documented as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    spec = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem_schema.pop("$defs", None)
+    schemas["Problem"] = problem_schema
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Validation failed",
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}},
+                }
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = spec
+    return spec

@@ -1,0 +1,138 @@
+"""Sign-in, refresh-token rotation with reuse detection, and sign-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.auth.models import AuthSession, RefreshToken
+from practice_api.auth.schemas import TokenPair
+from practice_api.core.errors import NotAuthenticated
+from practice_api.core.security import PrincipalKind, hash_secret, new_secret
+from practice_api.core.time import utcnow
+from practice_api.runtime import Runtime
+from practice_api.users.models import User
+from practice_api.users.repository import find_user_by_email
+
+
+def _invalid_credentials() -> NotAuthenticated:
+    # Unknown user and wrong password answer exactly the same.
+    return NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
+
+
+def _invalid_refresh() -> NotAuthenticated:
+    return NotAuthenticated("The refresh token is invalid or expired.", code="refresh_token_invalid")
+
+
+async def sign_in(
+    session: AsyncSession, runtime: Runtime, email: str, password: str, client_address: str
+) -> TokenPair:
+    settings, limiter = runtime.settings, runtime.limiter
+    address_bucket = f"login:address:{client_address}"
+    account_bucket = f"login:account:{email.strip().lower()}"
+    await limiter.check(
+        address_bucket, settings.login_attempts_per_address, settings.login_address_window_seconds
+    )
+    await limiter.hit(address_bucket, settings.login_address_window_seconds)
+    await limiter.check(
+        account_bucket, settings.login_failures_per_account, settings.login_failure_window_seconds
+    )
+    user = await find_user_by_email(session, email.strip())
+    valid = runtime.hasher.verify(password, user.password_hash if user else None)
+    if user is None or not valid or not user.is_active:
+        await limiter.hit(account_bucket, settings.login_failure_window_seconds)
+        raise _invalid_credentials()
+    await limiter.clear(account_bucket)
+    user.last_login_at = utcnow()
+    return await start_session(session, runtime, "staff", user.id, user.firm_id)
+
+
+async def start_session(
+    session: AsyncSession,
+    runtime: Runtime,
+    kind: PrincipalKind,
+    principal_id: uuid.UUID,
+    firm_id: uuid.UUID,
+) -> TokenPair:
+    auth_session = AuthSession(firm_id=firm_id, principal_kind=kind, principal_id=principal_id)
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session, runtime, auth_session)
+
+
+async def _issue(session: AsyncSession, runtime: Runtime, auth_session: AuthSession) -> TokenPair:
+    refresh = new_secret()
+    ttl = runtime.settings.refresh_token_ttl_seconds
+    session.add(
+        RefreshToken(
+            session_id=auth_session.id,
+            token_hash=hash_secret(refresh),
+            expires_at=utcnow() + dt.timedelta(seconds=ttl),
+        )
+    )
+    await session.flush()
+    access = runtime.tokens.issue(
+        auth_session.principal_id,
+        "staff" if auth_session.principal_kind == "staff" else "contact",
+        auth_session.firm_id,
+        auth_session.id,
+    )
+    return TokenPair(
+        access_token=access,
+        expires_in=runtime.tokens.ttl_seconds,
+        refresh_token=refresh,
+        refresh_expires_in=ttl,
+    )
+
+
+async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -> TokenPair:
+    """Rotate: the presented token is spent and a new one issued in the same session.
+
+    A spent token presented again means it leaked: the whole session (the token family)
+    is revoked, and that revocation is committed even though the request fails.
+    """
+    row = await session.execute(
+        select(RefreshToken, AuthSession)
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .where(RefreshToken.token_hash == hash_secret(refresh_token))
+    )
+    found = row.one_or_none()
+    if found is None:
+        raise _invalid_refresh()
+    token, auth_session = found
+    now = utcnow()
+    if auth_session.revoked_at is not None:
+        raise _invalid_refresh()
+    if token.used_at is not None:
+        auth_session.revoked_at = now
+        auth_session.revoked_reason = "refresh_token_reused"
+        error = NotAuthenticated(
+            "This refresh token was already used; the session has been ended.",
+            code="refresh_token_reused",
+        )
+        error.keep_changes = True
+        raise error
+    if token.expires_at <= now or not await _principal_active(session, auth_session):
+        raise _invalid_refresh()
+    token.used_at = now
+    return await _issue(session, runtime, auth_session)
+
+
+async def _principal_active(session: AsyncSession, auth_session: AuthSession) -> bool:
+    if auth_session.principal_kind == "staff":
+        active = await session.scalar(
+            select(User.is_active).where(User.id == auth_session.principal_id)
+        )
+        return bool(active)
+    return False
+
+
+async def sign_out(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason="logout")
+    )

@@ -1,0 +1,170 @@
+"""`practice-api serve | migrate | openapi | create-admin | demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from pathlib import Path
+
+from practice_api.core.request_context import RequestIdFilter
+from practice_api.settings import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] [%(request_id)s] %(message)s"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _prepare(settings: Settings) -> None:
+    """Create the data folder and bring the database schema to the newest migration."""
+    from practice_api.schema import upgrade_to_head
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(settings.resolved_database_url)
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    _prepare(settings)
+    print(f"database at head: {_safe_url(settings)}")
+    return 0
+
+
+def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
+    from practice_api.app import build_runtime
+    from practice_api.demo import saved_credentials, seed_demo_if_empty
+
+    _prepare(settings)
+    runtime = build_runtime(settings)
+
+    async def run() -> None:
+        created = await seed_demo_if_empty(runtime)
+        await runtime.engine.dispose()
+        credentials = created or saved_credentials(runtime)
+        if credentials is None:
+            print("The database already holds firms; no demo firm was created.")
+        else:
+            print(credentials.describe())
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from practice_api.app import create_app
+
+    _prepare(settings)
+    if settings.seed_demo and settings.environment != "production":
+        cmd_demo(settings, args)
+    print(f"Swagger UI: http://{args.host}:{args.port}/docs", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=True,
+        access_log=True,
+    )
+    return 0
+
+
+def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
+    from practice_api.app import create_app
+
+    spec = create_app(settings).openapi()
+    text = json.dumps(spec, indent=2, sort_keys=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from practice_api.app import build_runtime
+    from practice_api.core.errors import AppError
+    from practice_api.firms.service import create_firm_with_admin
+
+    password = args.password or getpass.getpass("Password for the new admin: ")
+    if len(password) < 8:
+        print("The password needs at least 8 characters.", file=sys.stderr)
+        return 2
+    _prepare(settings)
+    runtime = build_runtime(settings)
+
+    async def run() -> int:
+        try:
+            async with runtime.sessionmaker() as session:
+                firm, admin = await create_firm_with_admin(
+                    session, args.firm, args.name, args.email, password, runtime.hasher
+                )
+                await session.commit()
+        except AppError as error:
+            print(error.detail, file=sys.stderr)
+            return 1
+        finally:
+            await runtime.engine.dispose()
+        print(f"created firm {firm.name} ({firm.id}) with admin {admin.email}")
+        return 0
+
+    return asyncio.run(run())
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="practice-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, seed a demo firm if empty, serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        func=cmd_migrate
+    )
+    commands.add_parser("demo", help="create the demo firm on an empty database").set_defaults(
+        func=cmd_demo
+    )
+
+    openapi = commands.add_parser("openapi", help="print or write the OpenAPI spec")
+    openapi.add_argument("--output", "-o", help="file to write (default: standard output)")
+    openapi.set_defaults(func=cmd_openapi)
+
+    admin = commands.add_parser("create-admin", help="create a firm and its first admin")
+    admin.add_argument("--firm", required=True, help="firm name")
+    admin.add_argument("--name", required=True, help="admin's name")
+    admin.add_argument("--email", required=True, help="admin's e-mail (sign-in name)")
+    admin.add_argument("--password", help="asked for when not given")
+    admin.set_defaults(func=cmd_create_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    settings = Settings()
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""Problem details (RFC 9457): the one error type family and the handlers that render it.
+
+Services raise these domain errors; the handlers turn every failure, including unknown
+routes, validation errors and unexpected exceptions, into ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("practice_api.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://practice-api.dev/problems/"
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 problem details)."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "entity_not_found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No entity with that id."])
+    code: str = Field(examples=["entity_not_found"], description="Stable machine-readable code.")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="Present on validation failures."
+    )
+
+
+class AppError(Exception):
+    """Base of every failure the API reports. Subclasses fix the HTTP status and title."""
+
+    status = 500
+    title = "Internal server error"
+    default_code = "internal_error"
+    # True when the request's transaction must still commit (e.g. revoking a leaked token).
+    keep_changes = False
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: Sequence[ValidationIssue] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        self.code = code or self.default_code
+        self.headers = headers or {}
+        self.errors = list(errors) if errors is not None else None
+        self.extra = extra or {}
+        super().__init__(self.detail)
+
+
+class BadRequest(AppError):
+    status, title, default_code = 400, "Bad request", "bad_request"
+
+
+class NotAuthenticated(AppError):
+    status, title, default_code = 401, "Not authenticated", "not_authenticated"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    status, title, default_code = 403, "Forbidden", "forbidden"
+
+
+class NotFound(AppError):
+    status, title, default_code = 404, "Not found", "not_found"
+
+
+class MethodNotAllowed(AppError):
+    status, title, default_code = 405, "Method not allowed", "method_not_allowed"
+
+
+class NotAcceptable(AppError):
+    status, title, default_code = 406, "Not acceptable", "not_acceptable"
+
+
+class Conflict(AppError):
+    status, title, default_code = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(AppError):
+    status, title, default_code = 412, "Precondition failed", "precondition_failed"
+
+
+class PayloadTooLarge(AppError):
+    status, title, default_code = 413, "Payload too large", "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status, title, default_code = 415, "Unsupported media type", "unsupported_media_type"
+
+
+class ValidationFailed(AppError):
+    status, title, default_code = 422, "Validation failed", "validation_failed"
+
+
+class PreconditionRequired(AppError):
+    status, title, default_code = 428, "Precondition required", "precondition_required"
+
+
+class RateLimited(AppError):
+    status, title, default_code = 429, "Too many requests", "rate_limited"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+def problem_response(error: AppError) -> Response:
+    if error.status == 304:  # NotModified travels as an AppError but has no body
+        return Response(status_code=304, headers=error.headers)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + error.code,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+        **error.extra,
+    }
+    if error.errors is not None:
+        body["errors"] = [issue.model_dump() for issue in error.errors]
+    return JSONResponse(
+        body, status_code=error.status, headers=error.headers, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+_STATUS_ERRORS: dict[int, type[AppError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest,
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        RateLimited,
+    )
+}
+
+
+def _from_http_exception(exc: StarletteHTTPException) -> AppError:
+    cls = _STATUS_ERRORS.get(exc.status_code)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404:
+        return NotFound("No such route.", code="route_not_found")
+    if cls is None or cls is RateLimited or cls is NotAuthenticated:
+        error = AppError(detail, code=f"http_{exc.status_code}")
+        error.status = exc.status_code
+        error.title = detail or "Error"
+        return error
+    return cls(detail)
+
+
+def validation_issues(errors: Sequence[Any]) -> list[ValidationIssue]:
+    return [
+        ValidationIssue(
+            loc=[part if isinstance(part, int) else str(part) for part in err.get("loc", ())],
+            msg=str(err.get("msg", "")),
+            type=str(err.get("type", "")),
+        )
+        for err in errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> Response:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
+        issues = validation_issues(exc.errors())
+        body_unreadable = any(i.type in {"json_invalid", "model_attributes_type"} for i in issues)
+        if body_unreadable:
+            return problem_response(
+                BadRequest("The request body is not valid JSON.", code="malformed_body")
+            )
+        return problem_response(
+            ValidationFailed("The request is not valid.", code="validation_failed", errors=issues)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        error = _from_http_exception(exc)
+        if exc.headers:
+            error.headers.update(exc.headers)
+        return problem_response(error)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> Response:
+        # A uniqueness or reference race that the service's own checks could not see.
+        log.info("integrity error answered as 409: %s", exc.orig)
+        return problem_response(
+            Conflict("The change conflicts with existing data; retry.", code="conflict")
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_: Request, exc: StaleDataError) -> Response:
+        return problem_response(
+            Conflict("Someone changed this resource at the same time; retry.", code="concurrent_update")
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(AppError("An unexpected error occurred."))
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting the given error statuses."""
+    descriptions = {
+        304: "Not modified (If-None-Match matched)",
+        400: "Malformed request",
+        401: "Not authenticated",
+        403: "Visible but not allowed",
+        404: "Not found or not visible",
+        409: "State conflict",
+        412: "Stale If-Match",
+        413: "Payload too large",
+        415: "Unsupported media type",
+        422: "Validation failed",
+        428: "If-Match required",
+        429: "Rate limited",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        if status == 304:
+            out[status] = {"description": descriptions[304], "content": {}}
+            continue
+        out[status] = {
+            "description": descriptions.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

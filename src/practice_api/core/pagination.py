@@ -1,0 +1,187 @@
+"""Cursor pagination with stable keyset ordering: the one pagination helper.
+
+A cursor is an opaque, URL-safe token holding the ordering and the sort key of the
+last item served. The unique id always breaks ties, so rows added while a client pages
+are neither skipped nor repeated.
+"""
+
+
+import base64
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from practice_api.core.errors import BadRequest, ValidationFailed, ValidationIssue
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    order_by: str | None = None
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Items per page (max 200).")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Allowed ``order_by`` values of one list, each mapping to a column; the id breaks ties."""
+
+    fields: dict[str, InstrumentedAttribute[Any]]
+    id_column: InstrumentedAttribute[Any]
+    default: str
+
+    def choices(self) -> list[str]:
+        return [prefix + name for name in self.fields for prefix in ("", "-")]
+
+    def param(self) -> Any:
+        """A dependency reading ``?order_by=`` (documented with its allowed values)."""
+        choices = self.choices()
+
+        def order_by(
+            order_by: Annotated[
+                str, Query(description=self.describe(), json_schema_extra={"enum": choices})
+            ] = self.default,
+        ) -> str:
+            name, descending = self.parse(order_by)
+            return ("-" if descending else "") + name
+
+        return Depends(order_by)
+
+    def describe(self) -> str:
+        names = ", ".join(f"`{n}`" for n in self.fields)
+        return f"Sort by {names}; prefix with `-` for descending. Default `{self.default}`."
+
+    def parse(self, value: str | None) -> tuple[str, bool]:
+        value = value or self.default
+        descending = value.startswith("-")
+        name = value.lstrip("-")
+        if name not in self.fields:
+            raise ValidationFailed(
+                f"Unknown order_by {value!r}. {self.describe()}",
+                code="invalid_order_by",
+                errors=[
+                    ValidationIssue(loc=["query", "order_by"], msg="unknown field", type="enum")
+                ],
+            )
+        return name, descending
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"t": "dt", "v": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"t": "uuid", "v": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        kind, raw = value.get("t"), value.get("v")
+        if kind == "dt" and isinstance(raw, str):
+            return dt.datetime.fromisoformat(raw)
+        if kind == "uuid" and isinstance(raw, str):
+            return uuid.UUID(raw)
+        raise ValueError("bad cursor value")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("bad cursor value")
+
+
+def encode_cursor(order: str, key: Any, row_id: uuid.UUID) -> str:
+    raw = json.dumps([order, _encode_value(key), str(row_id)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: str) -> tuple[Any, uuid.UUID]:
+    invalid = BadRequest("The cursor is not valid for this list.", code="invalid_cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        stored_order, key, row_id = data
+        if stored_order != order:
+            raise invalid
+        return _decode_value(key), uuid.UUID(row_id)
+    except BadRequest:
+        raise
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise invalid from exc
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    params: PageParams,
+    ordering: Ordering,
+    order_by: str | None = None,
+) -> tuple[Sequence[Any], str | None]:
+    """Run ``statement`` one page at a time; returns the rows and the next cursor."""
+    name, descending = ordering.parse(order_by)
+    column = ordering.fields[name]
+    id_column = ordering.id_column
+    order_token = ("-" if descending else "") + name
+    if params.cursor:
+        key, last_id = decode_cursor(params.cursor, order_token)
+        statement = statement.where(_after(column, id_column, key, last_id, descending))
+    if descending:
+        statement = statement.order_by(column.desc(), id_column.desc())
+    else:
+        statement = statement.order_by(column.asc(), id_column.asc())
+    rows = (await session.execute(statement.limit(params.limit + 1))).unique().scalars().all()
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            order_token, getattr(last, column.key), getattr(last, id_column.key)
+        )
+    return rows, next_cursor
+
+
+def _after(
+    column: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any],
+    key: Any,
+    last_id: uuid.UUID,
+    descending: bool,
+) -> ColumnElement[bool]:
+    if column is id_column:
+        return id_column < last_id if descending else id_column > last_id
+    if descending:
+        return or_(column < key, and_(column == key, id_column < last_id))
+    return or_(column > key, and_(column == key, id_column > last_id))
+
+
+def to_page(
+    rows: Sequence[Any], next_cursor: str | None, convert: Callable[[Any], T]
+) -> Page[T]:
+    return Page[T](items=[convert(row) for row in rows], next_cursor=next_cursor)

@@ -1,0 +1,63 @@
+"""Shared repository mechanics: firm scoping, get-or-404 and pagination, written once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.core.errors import NotFound
+from practice_api.core.pagination import Ordering, PageParams, paginate
+
+M = TypeVar("M")
+
+
+def like_pattern(text: str) -> str:
+    """A case-folded ``LIKE`` pattern matching ``text`` anywhere, wildcards escaped (``\\``)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class FirmScopedRepository(Generic[M]):
+    """Every read starts from ``readable()``: rows of another firm are simply not found."""
+
+    model: ClassVar[type[Any]]
+    not_found_code: ClassVar[str]
+    not_found_detail: ClassVar[str]
+
+    def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
+        self.session = session
+        self.firm_id = firm_id
+
+    def readable(self) -> Select[tuple[M]]:
+        return select(self.model).where(self.model.firm_id == self.firm_id)
+
+    async def get(self, item_id: uuid.UUID) -> M | None:
+        result = await self.session.scalar(self.readable().where(self.model.id == item_id))
+        return result  # type: ignore[no-any-return]
+
+    async def get_or_404(self, item_id: uuid.UUID) -> M:
+        item = await self.get(item_id)
+        if item is None:
+            raise NotFound(self.not_found_detail, code=self.not_found_code)
+        return item
+
+    async def page(
+        self,
+        statement: Select[tuple[M]],
+        params: PageParams,
+        ordering: Ordering,
+        order_by: str | None,
+    ) -> tuple[Sequence[M], str | None]:
+        return await paginate(self.session, statement, params, ordering, order_by)
+
+    def add(self, item: M) -> M:
+        self.session.add(item)
+        return item
+
+    async def delete(self, item: M) -> None:
+        await self.session.delete(item)
+        await self.session.flush()

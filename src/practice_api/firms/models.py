@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from practice_api.db import Base, IdMixin, TimestampMixin, VersionedMixin
+
+
+class Firm(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "firms"
+
+    name: Mapped[str] = mapped_column(String(200))
+    client_ownership_enabled: Mapped[bool] = mapped_column(default=False)
+    detailed_notifications_enabled: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,31 @@
+"""The long-lived objects of one running app, built once in ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from practice_api.core.ratelimit import RateLimiter
+from practice_api.core.security import PasswordHasher, TokenCodec
+from practice_api.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    hasher: PasswordHasher
+    tokens: TokenCodec
+    limiter: RateLimiter
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -1,0 +1,86 @@
+"""All configuration, read once from environment variables prefixed ``PRACTICE_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRACTICE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default is a SQLite file in the data folder.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="JWT signing key. Generated and kept in the data folder when unset "
+        "(refused in production).",
+    )
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    smtp_url: str | None = None
+    mail_from: str = "practice-api <no-reply@practice-api.local>"
+    signup_allowed: bool = True
+    seed_demo: bool = Field(default=True, description="Create a demo firm on an empty database.")
+    password_hash_rounds: int | None = Field(
+        default=None,
+        description="argon2 time cost; unset keeps argon2's own parameters. Tests lower it.",
+    )
+    login_failures_per_account: int = 5
+    login_failure_window_seconds: int = 900
+    login_attempts_per_address: int = 30
+    login_address_window_seconds: int = 300
+    idempotency_ttl_seconds: int = 24 * 3600
+    run_dispatcher: bool = True
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.environment == "production" and not self.secret_key:
+            raise ValueError("PRACTICE_SECRET_KEY must be set when PRACTICE_ENVIRONMENT=production")
+        if self.environment == "production" and not self.database_url:
+            raise ValueError("PRACTICE_DATABASE_URL must be set when PRACTICE_ENVIRONMENT=production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'practice.db').resolve()}"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The configured key, or one generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people paste (postgres://, postgresql://, sqlite://)."""
+    for plain, asynchronous in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return asynchronous + url[len(plain) :]
+    return url

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.auth.models import AuthSession
+from practice_api.core.pagination import Ordering
+from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.core.time import utcnow
+from practice_api.users.models import User
+
+USER_ORDERING = Ordering(
+    fields={"name": User.name, "email": User.email, "created_at": User.created_at},
+    id_column=User.id,
+    default="name",
+)
+
+
+class UserRepository(FirmScopedRepository[User]):
+    model = User
+    not_found_code = "user_not_found"
+    not_found_detail = "No user with that id."
+
+    async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
+        # Sign-in names are global, so this check deliberately spans firms.
+        statement = select(User.id).where(User.email == email.lower())
+        if except_id is not None:
+            statement = statement.where(User.id != except_id)
+        return (await self.session.scalar(statement)) is not None
+
+    async def count_active_admins(self) -> int:
+        count = await self.session.scalar(
+            select(func.count()).where(
+                User.firm_id == self.firm_id, User.role == "admin", User.is_active.is_(True)
+            )
+        )
+        return int(count or 0)
+
+    async def count_in_office(self, office_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count()).where(User.firm_id == self.firm_id, User.office_id == office_id)
+        )
+        return int(count or 0)
+
+    def filtered(
+        self,
+        *,
+        role: str | None,
+        office_id: uuid.UUID | None,
+        is_active: bool | None,
+        q: str | None,
+    ) -> Select[tuple[User]]:
+        statement = self.readable()
+        if role is not None:
+            statement = statement.where(User.role == role)
+        if office_id is not None:
+            statement = statement.where(User.office_id == office_id)
+        if is_active is not None:
+            statement = statement.where(User.is_active.is_(is_active))
+        if q:
+            pattern = like_pattern(q)
+            statement = statement.where(
+                or_(
+                    func.lower(User.name).like(pattern, escape="\\"),
+                    User.email.like(pattern, escape="\\"),
+                )
+            )
+        return statement
+
+    async def revoke_sessions(self, user_id: uuid.UUID, reason: str) -> None:
+        await self.session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.principal_kind == "staff",
+                AuthSession.principal_id == user_id,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.lower()))

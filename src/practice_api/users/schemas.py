@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field
+
+from practice_api.core.pagination import Page
+from practice_api.core.schemas import InputModel, PatchModel, ReadModel
+
+Role = Literal["admin", "staff"]
+PasswordField = Annotated[str, Field(min_length=8, max_length=128)]
+
+
+class UserRead(ReadModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    office_id: uuid.UUID | None
+    is_active: bool
+    last_login_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UserPage(Page[UserRead]):
+    pass
+
+
+class UserCreate(InputModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = "staff"
+    office_id: uuid.UUID | None = None
+    password: PasswordField
+
+
+class UserUpdate(PatchModel):
+    nullable_fields = frozenset({"office_id"})
+
+    email: EmailStr | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    office_id: uuid.UUID | None = None
+    password: PasswordField | None = None

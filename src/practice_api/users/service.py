@@ -1,0 +1,116 @@
+"""Staff users: create, change, deactivate, delete; the firm always keeps an active admin."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.auth.principals import Principal
+from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
+from practice_api.core.etag import check_if_match
+from practice_api.core.security import PasswordHasher
+from practice_api.offices.repository import OfficeRepository
+from practice_api.users.models import User
+from practice_api.users.repository import UserRepository
+from practice_api.users.schemas import UserCreate, UserUpdate
+
+
+def _email_taken() -> Conflict:
+    return Conflict("A user with this e-mail already exists.", code="email_taken")
+
+
+async def _check_office(session: AsyncSession, firm_id: uuid.UUID, office_id: uuid.UUID) -> None:
+    if await OfficeRepository(session, firm_id).get(office_id) is None:
+        raise ValidationFailed(
+            "The office does not exist in this firm.",
+            code="office_not_found",
+            errors=[ValidationIssue(loc=["body", "office_id"], msg="unknown office", type="ref")],
+        )
+
+
+async def create_user(
+    session: AsyncSession, principal: Principal, data: UserCreate, hasher: PasswordHasher
+) -> User:
+    users = UserRepository(session, principal.firm_id)
+    if await users.email_taken(data.email):
+        raise _email_taken()
+    if data.office_id is not None:
+        await _check_office(session, principal.firm_id, data.office_id)
+    user = users.add(
+        User(
+            firm_id=principal.firm_id,
+            office_id=data.office_id,
+            email=data.email.lower(),
+            name=data.name,
+            role=data.role,
+            password_hash=hasher.hash(data.password),
+        )
+    )
+    await session.flush()
+    return user
+
+
+async def _ensure_admin_remains(users: UserRepository, user: User) -> None:
+    if user.role == "admin" and user.is_active and await users.count_active_admins() <= 1:
+        raise Conflict("The firm must keep at least one active admin.", code="last_admin")
+
+
+async def update_user(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    if_match: str | None,
+    hasher: PasswordHasher,
+) -> User:
+    users = UserRepository(session, principal.firm_id)
+    user = await users.get_or_404(user_id)
+    check_if_match(if_match, user.version)
+    changes = data.changes()
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+        if await users.email_taken(changes["email"], except_id=user.id):
+            raise _email_taken()
+    if changes.get("office_id") is not None:
+        await _check_office(session, principal.firm_id, changes["office_id"])
+    if changes.get("role") == "staff":
+        await _ensure_admin_remains(users, user)
+    password = changes.pop("password", None)
+    if password is not None:
+        user.password_hash = hasher.hash(password)
+        await users.revoke_sessions(user.id, "password_changed")
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    return user
+
+
+async def set_active(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, active: bool
+) -> User:
+    users = UserRepository(session, principal.firm_id)
+    user = await users.get_or_404(user_id)
+    if user.is_active == active:
+        return user
+    if not active:
+        if user.id == principal.id:
+            raise Conflict("You cannot deactivate yourself.", code="cannot_deactivate_self")
+        await _ensure_admin_remains(users, user)
+        await users.revoke_sessions(user.id, "deactivated")
+    user.is_active = active
+    await session.flush()
+    return user
+
+
+async def delete_user(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, if_match: str | None
+) -> None:
+    users = UserRepository(session, principal.firm_id)
+    user = await users.get_or_404(user_id)
+    check_if_match(if_match, user.version)
+    if user.id == principal.id:
+        raise Conflict("You cannot delete yourself.", code="cannot_delete_self")
+    await _ensure_admin_remains(users, user)
+    await users.revoke_sessions(user.id, "deleted")
+    await users.delete(user)

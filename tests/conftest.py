@@ -1,0 +1,172 @@
+"""Test harness: every API test runs against SQLite and against PostgreSQL.
+
+PostgreSQL is required in CI (CI=true); elsewhere its tests are skipped, with a clear
+message, when no server answers at PRACTICE_TEST_POSTGRES_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from practice_api.app import create_app
+from practice_api.db import make_engine
+from practice_api.models import Base
+from practice_api.schema import upgrade_to_head
+from practice_api.settings import Settings
+from tests.helpers import Api
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PRACTICE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ("sqlite", "postgresql")
+_pg_skip_reason: str | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> None:
+    """Every ``async def`` test runs on anyio's asyncio runner without a marker each."""
+    if collector.istestfunction(obj, name) and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _pg_skip_reason:
+        terminalreporter.write_sep("!", f"PostgreSQL tests SKIPPED: {_pg_skip_reason}", red=True)
+    else:
+        terminalreporter.write_sep("=", "database backends exercised: " + ", ".join(_used))
+
+
+_used: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _in_thread(fn: Any, *args: Any) -> Any:
+    # Alembic's env runs its own event loop; keep it off any loop the test runner owns.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+async def _pg_admin(statement: str) -> None:
+    engine = make_engine(POSTGRES_ADMIN_URL, pool=False)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
+    global _pg_skip_reason
+    urls: dict[str, str | None] = {}
+    sqlite_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    _in_thread(upgrade_to_head, sqlite_url)
+    urls["sqlite"] = sqlite_url
+
+    name = f"practice_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        _in_thread(asyncio.run, _pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if IN_CI:
+            pytest.exit(f"PostgreSQL is required in CI but not reachable: {exc}", returncode=3)
+        _pg_skip_reason = f"no PostgreSQL at {POSTGRES_ADMIN_URL} ({type(exc).__name__})"
+        urls["postgresql"] = None
+    else:
+        pg_url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+        _in_thread(upgrade_to_head, pg_url)
+        urls["postgresql"] = pg_url
+    yield urls
+    if urls.get("postgresql"):
+        _in_thread(asyncio.run, _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, database_urls: dict[str, str | None]) -> str:
+    url = database_urls[backend]
+    if url is None:
+        pytest.skip(_pg_skip_reason or "backend unavailable")
+    if backend not in _used:
+        _used.append(backend)
+    return url
+
+
+async def _empty_all_tables(url: str) -> None:
+    engine = make_engine(url, pool=False)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    try:
+        async with engine.begin() as connection:
+            if url.startswith("postgresql"):
+                await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                for table in tables:
+                    await connection.execute(text(f"DELETE FROM {table}"))
+    finally:
+        await engine.dispose()
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "password_hash_rounds": 1,
+        "seed_demo": False,
+        "run_dispatcher": False,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, Any]) -> Settings:
+    return make_settings(database_url, tmp_path / "data", **settings_overrides)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    await _empty_all_tables(settings.resolved_database_url)
+    application = create_app(settings)
+    yield application
+    await application.state.runtime.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
