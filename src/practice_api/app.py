@@ -14,7 +14,6 @@ from practice_api import __version__
 from practice_api.auth.router import router as auth_router
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
-from practice_api.core.ratelimit import RateLimiter
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.db import make_engine, make_sessionmaker
@@ -49,7 +48,6 @@ def build_runtime(settings: Settings) -> Runtime:
         tokens=TokenCodec(
             settings.signing_key, settings.jwt_algorithm, settings.access_token_ttl_seconds
         ),
-        limiter=RateLimiter(sessionmaker),
     )
 
 

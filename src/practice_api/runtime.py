@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from practice_api.core.ratelimit import RateLimiter
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.settings import Settings
 
@@ -20,7 +19,6 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     hasher: PasswordHasher
     tokens: TokenCodec
-    limiter: RateLimiter
 
 
 def get_runtime(request: Request) -> Runtime:

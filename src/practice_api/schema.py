@@ -10,7 +10,10 @@ from alembic.config import Config
 
 def migrations_dir() -> Path:
     """The top-level ``migrations/`` folder of a checkout, or of the working directory."""
-    for candidate in (Path(__file__).resolve().parents[2] / "migrations", Path.cwd() / "migrations"):
+    for candidate in (
+        Path(__file__).resolve().parents[2] / "migrations",
+        Path.cwd() / "migrations",
+    ):
         if (candidate / "env.py").exists():
             return candidate
     raise RuntimeError("migrations/ not found; run from the project folder")

@@ -50,7 +50,9 @@ class Settings(BaseSettings):
         if self.environment == "production" and not self.secret_key:
             raise ValueError("PRACTICE_SECRET_KEY must be set when PRACTICE_ENVIRONMENT=production")
         if self.environment == "production" and not self.database_url:
-            raise ValueError("PRACTICE_DATABASE_URL must be set when PRACTICE_ENVIRONMENT=production")
+            raise ValueError(
+                "PRACTICE_DATABASE_URL must be set when PRACTICE_ENVIRONMENT=production"
+            )
         return self
 
     @property

@@ -16,7 +16,9 @@ class AuthSession(IdMixin, Base):
     __tablename__ = "auth_sessions"
     __table_args__ = (Index("ix_auth_sessions_principal", "principal_kind", "principal_id"),)
 
-    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
     principal_kind: Mapped[str] = mapped_column(String(20))
     principal_id: Mapped[uuid.UUID]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,6 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
-
 class TokenPair(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"

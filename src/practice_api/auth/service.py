@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.auth.schemas import TokenPair
 from practice_api.core.errors import NotAuthenticated
+from practice_api.core.ratelimit import check_rate, clear_hits, record_hit
 from practice_api.core.security import PrincipalKind, hash_secret, new_secret
 from practice_api.core.time import utcnow
 from practice_api.runtime import Runtime
@@ -24,28 +25,38 @@ def _invalid_credentials() -> NotAuthenticated:
 
 
 def _invalid_refresh() -> NotAuthenticated:
-    return NotAuthenticated("The refresh token is invalid or expired.", code="refresh_token_invalid")
+    return NotAuthenticated(
+        "The refresh token is invalid or expired.", code="refresh_token_invalid"
+    )
 
 
 async def sign_in(
     session: AsyncSession, runtime: Runtime, email: str, password: str, client_address: str
 ) -> TokenPair:
-    settings, limiter = runtime.settings, runtime.limiter
+    settings = runtime.settings
     address_bucket = f"login:address:{client_address}"
     account_bucket = f"login:account:{email.strip().lower()}"
-    await limiter.check(
-        address_bucket, settings.login_attempts_per_address, settings.login_address_window_seconds
+    await check_rate(
+        session,
+        address_bucket,
+        settings.login_attempts_per_address,
+        settings.login_address_window_seconds,
     )
-    await limiter.hit(address_bucket, settings.login_address_window_seconds)
-    await limiter.check(
-        account_bucket, settings.login_failures_per_account, settings.login_failure_window_seconds
+    await check_rate(
+        session,
+        account_bucket,
+        settings.login_failures_per_account,
+        settings.login_failure_window_seconds,
     )
+    await record_hit(session, address_bucket, settings.login_address_window_seconds)
     user = await find_user_by_email(session, email.strip())
     valid = runtime.hasher.verify(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
-        await limiter.hit(account_bucket, settings.login_failure_window_seconds)
-        raise _invalid_credentials()
-    await limiter.clear(account_bucket)
+        await record_hit(session, account_bucket, settings.login_failure_window_seconds)
+        error = _invalid_credentials()
+        error.keep_changes = True  # the failed attempt must count
+        raise error
+    await clear_hits(session, account_bucket)
     user.last_login_at = utcnow()
     return await start_session(session, runtime, "staff", user.id, user.firm_id)
 

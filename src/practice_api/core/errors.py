@@ -223,7 +223,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> Response:
         return problem_response(
-            Conflict("Someone changed this resource at the same time; retry.", code="concurrent_update")
+            Conflict(
+                "Someone changed this resource at the same time; retry.", code="concurrent_update"
+            )
         )
 
     @app.exception_handler(Exception)

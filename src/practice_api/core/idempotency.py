@@ -172,7 +172,9 @@ class IdempotencyMiddleware:
             completed = True
         finally:
             keep = completed and status is not None and status < 500 and size <= MAX_STORED_BODY
-            await self._finish(owner, key, status if keep else None, stored_headers, b"".join(chunks))
+            await self._finish(
+                owner, key, status if keep else None, stored_headers, b"".join(chunks)
+            )
 
     async def _finish(
         self, owner: str, key: str, status: int | None, headers: list[list[str]], body: bytes

@@ -5,7 +5,6 @@ last item served. The unique id always breaks ties, so rows added while a client
 are neither skipped nor repeated.
 """
 
-
 import base64
 import datetime as dt
 import json
@@ -181,7 +180,5 @@ def _after(
     return or_(column > key, and_(column == key, id_column > last_id))
 
 
-def to_page(
-    rows: Sequence[Any], next_cursor: str | None, convert: Callable[[Any], T]
-) -> Page[T]:
+def to_page(rows: Sequence[Any], next_cursor: str | None, convert: Callable[[Any], T]) -> Page[T]:
     return Page[T](items=[convert(row) for row in rows], next_cursor=next_cursor)

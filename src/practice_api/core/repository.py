@@ -32,12 +32,12 @@ class FirmScopedRepository(Generic[M]):
         self.session = session
         self.firm_id = firm_id
 
-    def readable(self) -> Select[tuple[M]]:
+    def readable(self) -> Select[M]:
         return select(self.model).where(self.model.firm_id == self.firm_id)
 
     async def get(self, item_id: uuid.UUID) -> M | None:
         result = await self.session.scalar(self.readable().where(self.model.id == item_id))
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def get_or_404(self, item_id: uuid.UUID) -> M:
         item = await self.get(item_id)
@@ -47,7 +47,7 @@ class FirmScopedRepository(Generic[M]):
 
     async def page(
         self,
-        statement: Select[tuple[M]],
+        statement: Select[M],
         params: PageParams,
         ordering: Ordering,
         order_by: str | None,

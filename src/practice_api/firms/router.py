@@ -30,7 +30,9 @@ async def sign_up(
         session, body, runtime.hasher, allowed=runtime.settings.signup_allowed
     )
     created(response, "/v1/firm", firm.version)
-    return FirmSignupResult(firm=FirmRead.model_validate(firm), admin=UserRead.model_validate(admin))
+    return FirmSignupResult(
+        firm=FirmRead.model_validate(firm), admin=UserRead.model_validate(admin)
+    )
 
 
 @router.get(

@@ -12,6 +12,8 @@ class Office(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "offices"
     __table_args__ = (UniqueConstraint("firm_id", "name"),)
 
-    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))

@@ -33,9 +33,7 @@ async def list_offices(
 ) -> OfficePage:
     offices = OfficeRepository(session, principal.firm_id)
     rows, cursor = await offices.page(offices.readable(), page, OFFICE_ORDERING, order_by)
-    return OfficePage(
-        items=[OfficeRead.model_validate(o) for o in rows], next_cursor=cursor
-    )
+    return OfficePage(items=[OfficeRead.model_validate(o) for o in rows], next_cursor=cursor)
 
 
 @router.post(

@@ -14,7 +14,9 @@ class User(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     __tablename__ = "users"
 
-    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
     office_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("offices.id", ondelete="RESTRICT"), index=True
     )

@@ -51,7 +51,7 @@ class UserRepository(FirmScopedRepository[User]):
         office_id: uuid.UUID | None,
         is_active: bool | None,
         q: str | None,
-    ) -> Select[tuple[User]]:
+    ) -> Select[User]:
         statement = self.readable()
         if role is not None:
             statement = statement.where(User.role == role)
