@@ -3,6 +3,7 @@
 from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.core.models import IdempotencyRecord, RateLimitHit
 from practice_api.db import Base
+from practice_api.events.models import Event
 from practice_api.firms.models import Firm
 from practice_api.offices.models import Office
 from practice_api.users.models import User
@@ -10,6 +11,7 @@ from practice_api.users.models import User
 __all__ = [
     "AuthSession",
     "Base",
+    "Event",
     "Firm",
     "IdempotencyRecord",
     "Office",

@@ -14,6 +14,7 @@ from practice_api.auth.models import AuthSession
 from practice_api.core.errors import Forbidden, NotAuthenticated
 from practice_api.core.security import InvalidToken, PrincipalKind
 from practice_api.db import SessionDep
+from practice_api.events.service import Actor
 from practice_api.users.models import User
 
 Role = Literal["admin", "staff"]
@@ -34,6 +35,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.kind == "staff" and self.role == "admin"
+
+    @property
+    def actor(self) -> Actor:
+        """This principal as the actor of a domain event."""
+        return Actor(self.kind, self.id, self.name)
 
 
 async def current_principal(
