@@ -113,7 +113,7 @@ def database_url(backend: str, database_urls: dict[str, str | None]) -> str:
     return url
 
 
-async def _empty_all_tables(url: str) -> None:
+async def empty_all_tables(url: str) -> None:
     engine = make_engine(url, pool=False)
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     try:
@@ -154,7 +154,7 @@ def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, An
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
-    await _empty_all_tables(settings.resolved_database_url)
+    await empty_all_tables(settings.resolved_database_url)
     application = create_app(settings)
     yield application
     await application.state.runtime.engine.dispose()

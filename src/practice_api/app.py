@@ -16,6 +16,7 @@ from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_
 from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
+from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.firms.router import router as firms_router
 from practice_api.health.router import router as health_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -111,14 +113,36 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = problem_schema
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in spec.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             responses = operation.get("responses", {})
             if "422" in responses:
-                responses["422"] = {
-                    "description": "Validation failed",
-                    "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}},
-                }
+                responses["422"] = _problem_response("Validation failed", problem_ref)
+            if "requestBody" in operation:
+                responses.setdefault("400", _problem_response("Malformed request", problem_ref))
+            if method == "post" and operation.get("security"):
+                _document_idempotency(operation, problem_ref)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     app.openapi_schema = spec
     return spec
+
+
+def _problem_response(description: str, problem_ref: dict[str, str]) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}}
+
+
+def _document_idempotency(operation: dict[str, Any], problem_ref: dict[str, str]) -> None:
+    """Authenticated POSTs accept Idempotency-Key (see core/idempotency.py)."""
+    operation.setdefault("parameters", []).append(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Retry safely: the same key and body replay the first response "
+            "(header `Idempotent-Replayed: true`); the same key with another body is a 409.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        }
+    )
+    responses = operation["responses"]
+    responses.setdefault("400", _problem_response("Bad request", problem_ref))
+    responses.setdefault("409", _problem_response("Conflict", problem_ref))

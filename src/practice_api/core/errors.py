@@ -7,6 +7,7 @@ routes, validation errors and unexpected exceptions, into ``application/problem+
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -177,6 +178,31 @@ def _from_http_exception(exc: StarletteHTTPException) -> AppError:
     return cls(detail)
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options"}
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods the spec documents for this path (FastAPI keeps one route per method)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods_table", None
+    )
+    if table is None:
+        table = []
+        for path, item in request.app.openapi()["paths"].items():
+            regex = "".join(
+                "[^/]+" if part.startswith("{") else re.escape(part)
+                for part in re.split(r"(\{[^/}]+\})", path)
+            )
+            methods = {method.upper() for method in item if method in _HTTP_METHODS}
+            table.append((re.compile(f"^{regex}$"), methods))
+        request.app.state.allowed_methods_table = table
+    allowed: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            allowed |= methods
+    return ", ".join(sorted(allowed))
+
+
 def validation_issues(errors: Sequence[Any]) -> list[ValidationIssue]:
     return [
         ValidationIssue(
@@ -196,8 +222,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> Response:
         issues = validation_issues(exc.errors())
-        body_unreadable = any(i.type in {"json_invalid", "model_attributes_type"} for i in issues)
-        if body_unreadable:
+        # Unparseable JSON is malformed (400); parseable JSON of the wrong shape is a 422.
+        if any(issue.type == "json_invalid" for issue in issues):
             return problem_response(
                 BadRequest("The request body is not valid JSON.", code="malformed_body")
             )
@@ -206,10 +232,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         error = _from_http_exception(exc)
         if exc.headers:
             error.headers.update(exc.headers)
+        if exc.status_code == 405:
+            error.headers["Allow"] = _allowed_methods(request)
         return problem_response(error)
 
     @app.exception_handler(IntegrityError)
