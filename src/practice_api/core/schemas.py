@@ -57,7 +57,7 @@ class InputModel(BaseModel):
 
 def _null_only_where_allowed_in_schema(schema: dict[str, Any], cls: type) -> None:
     """Document what the validator enforces: only ``nullable_fields`` accept ``null``."""
-    nullable = getattr(cls, "nullable_fields", frozenset())
+    nullable: frozenset[str] = getattr(cls, "nullable_fields", frozenset())
     for name, prop in schema.get("properties", {}).items():
         variants = prop.get("anyOf")
         if name in nullable or not variants:
