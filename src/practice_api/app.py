@@ -24,6 +24,7 @@ from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
+from practice_api.shares.router import router as shares_router
 from practice_api.users.router import router as users_router
 
 ROUTERS = (
@@ -34,6 +35,7 @@ ROUTERS = (
     users_router,
     owners_router,
     entities_router,
+    shares_router,
 )
 
 DESCRIPTION = """

@@ -8,6 +8,7 @@ from practice_api.events.models import Event
 from practice_api.firms.models import Firm
 from practice_api.offices.models import Office
 from practice_api.owners.models import Owner
+from practice_api.shares.models import Share
 from practice_api.users.models import User
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "Owner",
     "RateLimitHit",
     "RefreshToken",
+    "Share",
     "User",
 ]

@@ -10,7 +10,7 @@ Levels, strongest first:
 * ``admin``: a firm admin, on every entity of the firm.
 * ``owner``: the responsible: the staff user linked to the entity's owner entry, or the
   creator of an entity that has no owner.
-* ``editor`` / ``viewer``: a staff user the entity is shared with, by role (issue 5).
+* ``editor`` / ``viewer``: a staff user the entity is shared with, by the share's role.
   The creator of an entity owned by someone else keeps ``viewer``.
 """
 
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.auth.principals import Principal
 from practice_api.entities.models import Entity
 from practice_api.owners.models import Owner
+from practice_api.shares.models import Share
 
 AccessLevel = Literal["admin", "owner", "editor", "viewer"]
 
@@ -41,21 +42,27 @@ def staff_visibility(principal: Principal) -> ColumnElement[bool]:
 
 def _grant_clauses(principal: Principal) -> list[ColumnElement[bool]]:
     """Visibility granted by other tables (shares)."""
-    return []
+    return [Entity.id.in_(select(Share.entity_id).where(Share.user_id == principal.id))]
 
 
 async def _granted_roles(
     session: AsyncSession, principal: Principal, entity_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, AccessLevel]:
     """Roles granted to the principal on these entities by other tables (one statement)."""
-    return {}
+    rows = await session.execute(
+        select(Share.entity_id, Share.role).where(
+            Share.user_id == principal.id, Share.entity_id.in_(entity_ids)
+        )
+    )
+    return {entity_id: "editor" if role == "editor" else "viewer" for entity_id, role in rows}
 
 
-def _is_responsible(principal: Principal, entity: Entity) -> bool:
+def is_responsible(user_id: uuid.UUID, entity: Entity) -> bool:
+    """The entity's owner user, or its creator while it has no owner."""
     owner = entity.owner
     if owner is not None:
-        return owner.user_id == principal.id
-    return entity.created_by_id == principal.id
+        return owner.user_id == user_id
+    return entity.created_by_id == user_id
 
 
 async def entity_access_many(
@@ -71,7 +78,7 @@ async def entity_access_many(
         return levels
     undecided = []
     for entity in mine:
-        if _is_responsible(principal, entity):
+        if is_responsible(principal.id, entity):
             levels[entity.id] = "owner"
         else:
             undecided.append(entity)

@@ -89,5 +89,83 @@ RULES: dict[str, Rule] = {
                                "Only firm admins may manage the owner list."),
     "owners.transfer":   _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
                                "Only firm admins may transfer entities between owners."),
+    # shares
+    "shares.view":       _rule("entity",    "ok    ok    ok     ok     404  404"),
+    "shares.manage":     _rule("entity",    "ok    ok    403    403    404  404",
+                               "share_forbidden",
+                               "Only the responsible and admins may share this entity."),
+    "shares.update_own": _rule("entity",    "ok    ok    ok     ok     404  404",
+                               "share_forbidden",
+                               "You may change only the notifications of your own share."),
+    "shares.list_firm":  _rule("firm",      "ok    403   403    403    403  ok", _ADMIN,
+                               "Only firm admins may list the firm's shares."),
+    "shares.bulk":       _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
+                               "Only firm admins may share in bulk."),
+    # what a shared viewer may not do; the contacts and requests routes use these rows
+    "contacts.manage":   _rule("entity",    "ok    ok    ok     403    404  404",
+                               "contacts_manage_forbidden",
+                               "Viewers may not add or change the entity's contacts."),
+    "contacts.authorize": _rule("entity",   "ok    ok    ok     403    404  404",
+                               "contacts_authorize_forbidden",
+                               "Viewers may not authorize contacts (grant portal access)."),
+    "requests.initiate": _rule("entity",    "ok    ok    ok     403    404  404",
+                               "requests_initiate_forbidden",
+                               "Viewers may not initiate requests to the client."),
 }
 # fmt: on
+
+# Every route of the API, by operation id (or route name for the documentation pages), and
+# the action whose row decides who may call it. A route missing here fails the matrix test.
+ROUTE_ACTIONS: dict[str, str] = {
+    # documentation and health
+    "openapi": "public",
+    "swagger_ui_html": "public",
+    "swagger_ui_redirect": "public",
+    "redoc_html": "public",
+    "health_live": "public",
+    "health_ready": "public",
+    # auth and firm
+    "auth_token": "public",
+    "auth_logout": "self",
+    "me_get": "self",
+    "firms_sign_up": "public",
+    "firm_get": "firm.view",
+    "firm_update": "firm.manage",
+    # offices
+    "offices_list": "offices.list",
+    "offices_create": "offices.create",
+    "offices_get": "offices.view",
+    "offices_update": "offices.manage",
+    "offices_delete": "offices.manage",
+    # users
+    "users_list": "users.list",
+    "users_create": "users.create",
+    "users_get": "users.view",
+    "users_update": "users.manage",
+    "users_deactivate": "users.manage",
+    "users_reactivate": "users.manage",
+    "users_delete": "users.manage",
+    # owners
+    "owners_list": "owners.list",
+    "owners_create": "owners.create",
+    "owners_get": "owners.view",
+    "owners_update": "owners.manage",
+    "owners_delete": "owners.manage",
+    "owners_transfer": "owners.transfer",
+    # entities
+    "entities_list": "entities.list",
+    "entities_create": "entities.create",
+    "entities_get": "entity.view",
+    "entities_update": "entity.update",
+    "entities_delete": "entity.delete",
+    "entities_set_owner": "entity.change_owner",
+    # shares (the matrix test changes another user's share: own notifications are
+    # "shares.update_own", tested on their own)
+    "shares_list": "shares.view",
+    "shares_get": "shares.view",
+    "shares_create": "shares.manage",
+    "shares_update": "shares.manage",
+    "shares_delete": "shares.manage",
+    "shares_list_firm": "shares.list_firm",
+    "shares_bulk_create": "shares.bulk",
+}

@@ -13,6 +13,7 @@ from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
+from practice_api.shares.models import Share
 
 ENTITY_ORDERING = Ordering(
     fields={"name": Entity.name, "created_at": Entity.created_at, "updated_at": Entity.updated_at},
@@ -52,6 +53,7 @@ class EntityRepository(FirmScopedRepository[Entity]):
         status: str | None = None,
         q: str | None = None,
         created_by: uuid.UUID | None = None,
+        shared_with_me: bool | None = None,
     ) -> Select[Entity]:
         statement = self.readable()
         if owner_id == "none":
@@ -64,6 +66,9 @@ class EntityRepository(FirmScopedRepository[Entity]):
             statement = statement.where(Entity.status == status)
         if created_by is not None:
             statement = statement.where(Entity.created_by_id == created_by)
+        if shared_with_me is not None:
+            mine = Entity.id.in_(select(Share.entity_id).where(Share.user_id == self.principal.id))
+            statement = statement.where(mine if shared_with_me else ~mine)
         if q:
             pattern = like_pattern(q)
             statement = statement.where(

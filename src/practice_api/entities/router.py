@@ -74,13 +74,21 @@ async def list_entities(
     office_id: uuid.UUID | None = None,
     status: EntityStatus | None = None,
     created_by: Annotated[uuid.UUID | None, Query(description="Creator's user id")] = None,
+    shared_with_me: Annotated[
+        bool | None, Query(description="`true`: only entities shared with the caller.")
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Name, tax id or e-mail contains")
     ] = None,
 ) -> EntityPage:
     entities = EntityRepository(session, principal)
     statement = entities.filtered(
-        owner_id=owner_id, office_id=office_id, status=status, q=q, created_by=created_by
+        owner_id=owner_id,
+        office_id=office_id,
+        status=status,
+        q=q,
+        created_by=created_by,
+        shared_with_me=shared_with_me,
     )
     rows, cursor = await entities.page(statement, page, ENTITY_ORDERING, order_by)
     access = await entity_access_many(session, principal, rows)
