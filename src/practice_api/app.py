@@ -18,14 +18,26 @@ from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
+from practice_api.entities.router import router as entities_router
 from practice_api.firms.router import router as firms_router
 from practice_api.health.router import router as health_router
 from practice_api.offices.router import router as offices_router
+from practice_api.owners.router import router as owners_router
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
+from practice_api.shares.router import router as shares_router
 from practice_api.users.router import router as users_router
 
-ROUTERS = (health_router, auth_router, firms_router, offices_router, users_router)
+ROUTERS = (
+    health_router,
+    auth_router,
+    firms_router,
+    offices_router,
+    users_router,
+    owners_router,
+    entities_router,
+    shares_router,
+)
 
 DESCRIPTION = """
 Headless REST/JSON API for accounting and audit firms and their clients.

@@ -10,6 +10,7 @@ from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
+from practice_api.owners.router import TransferNone, TransferTo
 from practice_api.runtime import RuntimeDep
 from practice_api.users import service
 from practice_api.users.policy import CanManageUsers, CanViewUsers
@@ -136,6 +137,9 @@ async def reactivate_user(
     "/{user_id}",
     operation_id="users_delete",
     summary="Delete a staff user (admins)",
+    description="A user on the owner list follows the owner-removal rule: pass "
+    "`transfer_to=<owner id>` or `transfer=none` for their entities; without either, a user "
+    "who owns entities answers 409 `owner_has_entities` with `entity_count`.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
@@ -143,7 +147,16 @@ async def delete_user(
     user_id: uuid.UUID,
     session: SessionDep,
     principal: CanManageUsers,
+    transfer_to: TransferTo = None,
+    transfer: TransferNone = None,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    await service.delete_user(session, principal, user_id, if_match)
+    await service.delete_user(
+        session,
+        principal,
+        user_id,
+        if_match,
+        transfer_to=transfer_to,
+        leave_unowned=transfer == "none",
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.security import PasswordHasher
 from practice_api.offices.repository import OfficeRepository
+from practice_api.owners import service as owners_service
 from practice_api.users.models import User
 from practice_api.users.repository import UserRepository
 from practice_api.users.schemas import UserCreate, UserUpdate
@@ -104,7 +105,13 @@ async def set_active(
 
 
 async def delete_user(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID, if_match: str | None
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    transfer_to: uuid.UUID | None = None,
+    leave_unowned: bool = False,
 ) -> None:
     users = UserRepository(session, principal.firm_id)
     user = await users.get_or_404(user_id)
@@ -112,5 +119,9 @@ async def delete_user(
     if user.id == principal.id:
         raise Conflict("You cannot delete yourself.", code="cannot_delete_self")
     await _ensure_admin_remains(users, user)
+    # A user on the owner list leaves it; their entities go as the caller chose (or 409).
+    await owners_service.release_user(
+        session, principal, user.id, transfer_to=transfer_to, leave_unowned=leave_unowned
+    )
     await users.revoke_sessions(user.id, "deleted")
     await users.delete(user)

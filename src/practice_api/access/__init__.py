@@ -1,0 +1,1 @@
+"""Who may do what on an entity: access levels, the permission matrix, policy dependencies."""

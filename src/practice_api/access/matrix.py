@@ -1,0 +1,171 @@
+"""The permission matrix: every action x every access level, in one table.
+
+Columns (who calls):
+
+* ``admin``: a firm admin.
+* ``owner``: the entity's responsible (its owner user), a non-admin staff user.
+* ``editor`` / ``viewer``: a staff user the entity is shared with, by role.
+* ``none``: a staff user of the same firm with no access to the entity.
+* ``other_firm``: an admin of another firm (tenancy: it must never reach our data).
+
+Outcomes: ``ok`` (2xx), ``403`` (visible but not allowed), ``404`` (not visible).
+
+For ``entity`` actions the column is the caller's access level on that entity
+(``access.levels.entity_access``); for ``firm`` actions the non-admin columns are all just
+"staff" and must agree. Policies are built from this table (``access.policy``), so a route
+gets its rule by naming its action; ``ROUTE_ACTIONS`` classifies every route of the API, and
+``tests/test_permission_matrix.py`` calls every route as every column and compares.
+
+Later issues add rows (contacts, files, requests, portal) and classify their routes here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Level = Literal["admin", "owner", "editor", "viewer", "none", "other_firm"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+Outcome = Literal["ok", "403", "404"]
+Scope = Literal["public", "signed_in", "firm", "entity"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: Scope
+    outcomes: dict[Level, Outcome]
+    forbidden_code: str = "forbidden"
+    forbidden_detail: str = "You may not do this."
+
+    def allows(self, level: Level) -> bool:
+        return self.outcomes[level] == "ok"
+
+
+def _rule(scope: Scope, grid: str, code: str = "forbidden", detail: str = "") -> Rule:
+    cells = grid.split()
+    if len(cells) != len(LEVELS) or any(c not in get_args(Outcome) for c in cells):
+        raise ValueError(f"bad matrix row {grid!r}")
+    outcomes: dict[Level, Outcome] = dict(zip(LEVELS, cells, strict=True))  # type: ignore[arg-type]
+    return Rule(scope, outcomes, code, detail or "You may not do this.")
+
+
+_ADMIN = "admin_required"
+
+# fmt: off
+RULES: dict[str, Rule] = {
+    # action                   scope         admin owner editor viewer none other_firm
+    "public":            _rule("public",    "ok    ok    ok     ok     ok   ok"),
+    "self":              _rule("signed_in", "ok    ok    ok     ok     ok   ok"),
+    # foundation: firm, offices, users
+    "firm.view":         _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "firm.manage":       _rule("firm",      "ok    403   403    403    403  ok", _ADMIN),
+    "offices.list":      _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "offices.view":      _rule("firm",      "ok    ok    ok     ok     ok   404"),
+    "offices.create":    _rule("firm",      "ok    403   403    403    403  ok", _ADMIN),
+    "offices.manage":    _rule("firm",      "ok    403   403    403    403  404", _ADMIN),
+    "users.list":        _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "users.view":        _rule("firm",      "ok    ok    ok     ok     ok   404"),
+    "users.create":      _rule("firm",      "ok    403   403    403    403  ok", _ADMIN),
+    "users.manage":      _rule("firm",      "ok    403   403    403    403  404", _ADMIN),
+    # entities
+    "entities.list":     _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "entities.create":   _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "entity.view":       _rule("entity",    "ok    ok    ok     ok     404  404"),
+    "entity.update":     _rule("entity",    "ok    ok    ok     403    404  404",
+                               "entity_update_forbidden",
+                               "Only the responsible, editors and admins may change this entity."),
+    "entity.delete":     _rule("entity",    "ok    ok    403    403    404  404",
+                               "entity_delete_forbidden",
+                               "Only the responsible and admins may delete this entity."),
+    "entity.change_owner": _rule("entity",  "ok    ok    403    403    404  404",
+                               "owner_change_forbidden",
+                               "Only the responsible and admins may change the owner."),
+    # the owner list (address book)
+    "owners.list":       _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "owners.view":       _rule("firm",      "ok    ok    ok     ok     ok   404"),
+    "owners.create":     _rule("firm",      "ok    403   403    403    403  ok", _ADMIN,
+                               "Only firm admins may manage the owner list."),
+    "owners.manage":     _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
+                               "Only firm admins may manage the owner list."),
+    "owners.transfer":   _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
+                               "Only firm admins may transfer entities between owners."),
+    # shares
+    "shares.view":       _rule("entity",    "ok    ok    ok     ok     404  404"),
+    "shares.manage":     _rule("entity",    "ok    ok    403    403    404  404",
+                               "share_forbidden",
+                               "Only the responsible and admins may share this entity."),
+    "shares.update_own": _rule("entity",    "ok    ok    ok     ok     404  404",
+                               "share_forbidden",
+                               "You may change only the notifications of your own share."),
+    "shares.list_firm":  _rule("firm",      "ok    403   403    403    403  ok", _ADMIN,
+                               "Only firm admins may list the firm's shares."),
+    "shares.bulk":       _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
+                               "Only firm admins may share in bulk."),
+    # what a shared viewer may not do; the contacts and requests routes use these rows
+    "contacts.manage":   _rule("entity",    "ok    ok    ok     403    404  404",
+                               "contacts_manage_forbidden",
+                               "Viewers may not add or change the entity's contacts."),
+    "contacts.authorize": _rule("entity",   "ok    ok    ok     403    404  404",
+                               "contacts_authorize_forbidden",
+                               "Viewers may not authorize contacts (grant portal access)."),
+    "requests.initiate": _rule("entity",    "ok    ok    ok     403    404  404",
+                               "requests_initiate_forbidden",
+                               "Viewers may not initiate requests to the client."),
+}
+# fmt: on
+
+# Every route of the API, by operation id (or route name for the documentation pages), and
+# the action whose row decides who may call it. A route missing here fails the matrix test.
+ROUTE_ACTIONS: dict[str, str] = {
+    # documentation and health
+    "openapi": "public",
+    "swagger_ui_html": "public",
+    "swagger_ui_redirect": "public",
+    "redoc_html": "public",
+    "health_live": "public",
+    "health_ready": "public",
+    # auth and firm
+    "auth_token": "public",
+    "auth_logout": "self",
+    "me_get": "self",
+    "firms_sign_up": "public",
+    "firm_get": "firm.view",
+    "firm_update": "firm.manage",
+    # offices
+    "offices_list": "offices.list",
+    "offices_create": "offices.create",
+    "offices_get": "offices.view",
+    "offices_update": "offices.manage",
+    "offices_delete": "offices.manage",
+    # users
+    "users_list": "users.list",
+    "users_create": "users.create",
+    "users_get": "users.view",
+    "users_update": "users.manage",
+    "users_deactivate": "users.manage",
+    "users_reactivate": "users.manage",
+    "users_delete": "users.manage",
+    # owners
+    "owners_list": "owners.list",
+    "owners_create": "owners.create",
+    "owners_get": "owners.view",
+    "owners_update": "owners.manage",
+    "owners_delete": "owners.manage",
+    "owners_transfer": "owners.transfer",
+    # entities
+    "entities_list": "entities.list",
+    "entities_create": "entities.create",
+    "entities_get": "entity.view",
+    "entities_update": "entity.update",
+    "entities_delete": "entity.delete",
+    "entities_set_owner": "entity.change_owner",
+    # shares (the matrix test changes another user's share: own notifications are
+    # "shares.update_own", tested on their own)
+    "shares_list": "shares.view",
+    "shares_get": "shares.view",
+    "shares_create": "shares.manage",
+    "shares_update": "shares.manage",
+    "shares_delete": "shares.manage",
+    "shares_list_firm": "shares.list_firm",
+    "shares_bulk_create": "shares.bulk",
+}

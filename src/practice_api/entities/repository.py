@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Literal
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.access.levels import staff_visibility
+from practice_api.auth.principals import Principal
+from practice_api.core.errors import NotFound
+from practice_api.core.pagination import Ordering
+from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.entities.models import Entity
+from practice_api.shares.models import Share
+
+ENTITY_ORDERING = Ordering(
+    fields={"name": Entity.name, "created_at": Entity.created_at, "updated_at": Entity.updated_at},
+    id_column=Entity.id,
+    default="name",
+)
+
+
+def entity_not_found() -> NotFound:
+    return NotFound("No entity with that id.", code="entity_not_found")
+
+
+class EntityRepository(FirmScopedRepository[Entity]):
+    """Entities as the principal may see them: every read starts from ``readable()``."""
+
+    model = Entity
+    not_found_code = "entity_not_found"
+    not_found_detail = "No entity with that id."
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        super().__init__(session, principal.firm_id)
+        self.principal = principal
+
+    def readable(self) -> Select[Entity]:
+        statement = select(Entity).where(Entity.firm_id == self.firm_id)
+        if self.principal.kind != "staff":
+            return statement.where(false())
+        if self.principal.is_admin:
+            return statement
+        return statement.where(staff_visibility(self.principal))
+
+    def filtered(
+        self,
+        *,
+        owner_id: uuid.UUID | Literal["none"] | None = None,
+        office_id: uuid.UUID | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        created_by: uuid.UUID | None = None,
+        shared_with_me: bool | None = None,
+    ) -> Select[Entity]:
+        statement = self.readable()
+        if owner_id == "none":
+            statement = statement.where(Entity.owner_id.is_(None))
+        elif owner_id is not None:
+            statement = statement.where(Entity.owner_id == owner_id)
+        if office_id is not None:
+            statement = statement.where(Entity.office_id == office_id)
+        if status is not None:
+            statement = statement.where(Entity.status == status)
+        if created_by is not None:
+            statement = statement.where(Entity.created_by_id == created_by)
+        if shared_with_me is not None:
+            mine = Entity.id.in_(select(Share.entity_id).where(Share.user_id == self.principal.id))
+            statement = statement.where(mine if shared_with_me else ~mine)
+        if q:
+            pattern = like_pattern(q)
+            statement = statement.where(
+                or_(
+                    func.lower(Entity.name).like(pattern, escape="\\"),
+                    func.lower(Entity.tax_id).like(pattern, escape="\\"),
+                    func.lower(Entity.email).like(pattern, escape="\\"),
+                )
+            )
+        return statement
+
+    async def external_ref_taken(self, ref: str, *, except_id: uuid.UUID | None = None) -> bool:
+        # Uniqueness is firm-wide, so this deliberately looks past the caller's visibility.
+        statement = select(Entity.id).where(
+            Entity.firm_id == self.firm_id, Entity.external_ref == ref
+        )
+        if except_id is not None:
+            statement = statement.where(Entity.id != except_id)
+        return (await self.session.scalar(statement)) is not None
+
+
+class FirmEntities:
+    """Firm-wide entity queries for owner-list maintenance (admins only call these)."""
+
+    def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
+        self.session = session
+        self.firm_id = firm_id
+
+    async def owned_by(
+        self, owner_id: uuid.UUID, entity_ids: Sequence[uuid.UUID] | None = None
+    ) -> Sequence[Entity]:
+        statement = select(Entity).where(
+            Entity.firm_id == self.firm_id, Entity.owner_id == owner_id
+        )
+        if entity_ids is not None:
+            statement = statement.where(Entity.id.in_(entity_ids))
+        return (await self.session.execute(statement.order_by(Entity.id))).unique().scalars().all()
+
+    async def count_owned(self, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not owner_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Entity.owner_id, func.count())
+            .where(Entity.firm_id == self.firm_id, Entity.owner_id.in_(owner_ids))
+            .group_by(Entity.owner_id)
+        )
+        return {owner_id: int(count) for owner_id, count in rows if owner_id is not None}
