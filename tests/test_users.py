@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.helpers import PASSWORD, Api, problem
 
 
@@ -237,3 +239,41 @@ async def test_user_validation(api: Api) -> None:
             f"/v1/users/{user['id']}", json=body, headers=admin.headers
         )
         problem(response, 422, "validation_failed")
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    second = await api.add_staff(admin, role="admin")
+
+    results = await asyncio.gather(
+        api.client.patch(
+            f"/v1/users/{second.user_id}", json={"role": "staff"}, headers=admin.headers
+        ),
+        api.client.patch(
+            f"/v1/users/{admin.user_id}", json={"role": "staff"}, headers=second.headers
+        ),
+    )
+
+    # One wins; the other finds itself demoted (403) or the last admin (409).
+    statuses = sorted(r.status_code for r in results)
+    assert statuses in ([200, 403], [200, 409]), [r.text for r in results]
+    users = (await api.client.get("/v1/users?role=admin", headers=admin.headers)).json()
+    assert len(users["items"]) == 1
+
+
+async def test_two_admins_deactivating_each_other_at_once_leave_one_admin(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    second = await api.add_staff(admin, role="admin")
+
+    results = await asyncio.gather(
+        api.client.post(f"/v1/users/{second.user_id}/deactivate", headers=admin.headers),
+        api.client.post(f"/v1/users/{admin.user_id}/deactivate", headers=second.headers),
+    )
+
+    statuses = sorted(r.status_code for r in results)
+    assert statuses in ([200, 401], [200, 409]), [r.text for r in results]
+    winner = admin if results[0].status_code == 200 else second
+    active = await api.client.get(
+        "/v1/users", params={"role": "admin", "is_active": "true"}, headers=winner.headers
+    )
+    assert len(active.json()["items"]) == 1
