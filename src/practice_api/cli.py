@@ -94,13 +94,25 @@ def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from practice_api.app import build_runtime
     from practice_api.core.errors import AppError
+    from practice_api.firms.schemas import FirmSignup
     from practice_api.firms.service import create_firm_with_admin
 
     password = args.password or getpass.getpass("Password for the new admin: ")
-    if len(password) < 8:
-        print("The password needs at least 8 characters.", file=sys.stderr)
+    try:
+        # The same rules as sign-up through the API.
+        signup = FirmSignup(
+            firm_name=args.firm, admin_name=args.name, admin_email=args.email,
+            admin_password=password,
+        )  # fmt: skip
+    except ValidationError as exc:
+        options = {"firm_name": "--firm", "admin_name": "--name", "admin_email": "--email"}
+        for error in exc.errors(include_input=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            print(f"{options.get(field, '--password')}: {error['msg']}", file=sys.stderr)
         return 2
     _prepare(settings)
     runtime = build_runtime(settings)
@@ -109,7 +121,12 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with runtime.sessionmaker() as session:
                 firm, admin = await create_firm_with_admin(
-                    session, args.firm, args.name, args.email, password, runtime.hasher
+                    session,
+                    signup.firm_name,
+                    signup.admin_name,
+                    signup.admin_email,
+                    signup.admin_password,
+                    runtime.hasher,
                 )
                 await session.commit()
         except AppError as error:

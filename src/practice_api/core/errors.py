@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -247,6 +247,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             Conflict("The change conflicts with existing data; retry.", code="conflict")
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # PostgreSQL refuses NUL characters in text (SQLSTATE 22021) in any parameter,
+        # including query and form values that no body model checked: that is the
+        # client's input, not a server error.
+        if getattr(exc.orig, "sqlstate", None) == "22021":
+            return problem_response(
+                ValidationFailed(
+                    "Text values may not contain NUL characters.", code="invalid_characters"
+                )
+            )
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(AppError("An unexpected error occurred."))
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> Response:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 
 from practice_api.core.errors import BadRequest, ValidationFailed, ValidationIssue
 
@@ -103,15 +104,19 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any) -> Any:
+def _decode_value(value: Any, expected: type) -> Any:
+    """The sort key from a cursor, which must be of the ordering column's Python type."""
     if isinstance(value, dict):
         kind, raw = value.get("t"), value.get("v")
-        if kind == "dt" and isinstance(raw, str):
-            return dt.datetime.fromisoformat(raw)
-        if kind == "uuid" and isinstance(raw, str):
+        if kind == "dt" and isinstance(raw, str) and expected is dt.datetime:
+            decoded = dt.datetime.fromisoformat(raw)
+            if decoded.tzinfo is None:
+                raise ValueError("naive datetime in cursor")
+            return decoded
+        if kind == "uuid" and isinstance(raw, str) and expected is uuid.UUID:
             return uuid.UUID(raw)
         raise ValueError("bad cursor value")
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str | int | float | bool) and type(value) is expected:
         return value
     raise ValueError("bad cursor value")
 
@@ -121,15 +126,22 @@ def encode_cursor(order: str, key: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, order: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, order: str, key_type: type) -> tuple[Any, uuid.UUID]:
+    """The sort key and id of a cursor; 400 for anything this list did not issue.
+
+    ``key_type`` is the Python type of the ordering column: a key of another type (or
+    ``null``) would otherwise reach the database and fail there.
+    """
     invalid = BadRequest("The cursor is not valid for this list.", code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        stored_order, key, row_id = data
-        if stored_order != order:
+        if not isinstance(data, list) or len(data) != 3:
             raise invalid
-        return _decode_value(key), uuid.UUID(row_id)
+        stored_order, key, row_id = data
+        if stored_order != order or not isinstance(row_id, str):
+            raise invalid
+        return _decode_value(key, key_type), uuid.UUID(row_id)
     except BadRequest:
         raise
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -149,7 +161,7 @@ async def paginate(
     id_column = ordering.id_column
     order_token = ("-" if descending else "") + name
     if params.cursor:
-        key, last_id = decode_cursor(params.cursor, order_token)
+        key, last_id = decode_cursor(params.cursor, order_token, _python_type(column))
         statement = statement.where(_after(column, id_column, key, last_id, descending))
     if descending:
         statement = statement.order_by(column.desc(), id_column.desc())
@@ -164,6 +176,14 @@ async def paginate(
             order_token, getattr(last, column.key), getattr(last, id_column.key)
         )
     return rows, next_cursor
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):  # e.g. UTCDateTime: ask what it decorates
+        column_type = column_type.impl_instance
+    python_type: type = column_type.python_type
+    return python_type
 
 
 def _after(

@@ -26,6 +26,10 @@ def _check_text(value: Any) -> Any:
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             _check_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
     return value
 
 

@@ -9,6 +9,7 @@ from practice_api.auth.models import AuthSession
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.core.time import utcnow
+from practice_api.firms.models import Firm
 from practice_api.users.models import User
 
 USER_ORDERING = Ordering(
@@ -31,6 +32,10 @@ class UserRepository(FirmScopedRepository[User]):
         return (await self.session.scalar(statement)) is not None
 
     async def count_active_admins(self) -> int:
+        """Counted under a lock on the firm row, so two concurrent demotions, deactivations
+        or deletions cannot both see a second admin and leave none (PostgreSQL; SQLite's
+        writers are serialized anyway and ignore FOR UPDATE)."""
+        await self.session.execute(select(Firm.id).where(Firm.id == self.firm_id).with_for_update())
         count = await self.session.scalar(
             select(func.count()).where(
                 User.firm_id == self.firm_id, User.role == "admin", User.is_active.is_(True)
