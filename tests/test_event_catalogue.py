@@ -80,3 +80,24 @@ def test_payloads_are_normalised_to_json_and_misfits_kept() -> None:
     assert not fits and data == {"role": "viewer"}
     data, fits = normalise_payload("not.in.catalogue", {"id": owner})
     assert not fits and data == {"id": str(owner)}
+
+
+def test_the_documented_verification_snippet_works() -> None:
+    import time
+
+    from practice_api.webhooks import signing
+
+    docs = (ROOT / "docs" / "events.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", docs, re.S)
+    assert snippet is not None
+    namespace: dict[str, Any] = {}
+    exec(snippet.group(1), namespace)
+    body = b'{"id":"x","type":"webhook.ping"}'
+    now = int(time.time())
+    header = signing.signature_header(["whsec_a", "whsec_b"], now, uuid.uuid4(), body)
+    assert namespace["verify"]("whsec_a", header, body)
+    assert namespace["verify"]("whsec_b", header, body)
+    assert not namespace["verify"]("whsec_c", header, body)
+    assert not namespace["verify"]("whsec_a", header, body + b"x")
+    stale = signing.signature_header(["whsec_a"], now - 3600, uuid.uuid4(), body)
+    assert not namespace["verify"]("whsec_a", stale, body)
