@@ -1,7 +1,7 @@
 """entities and owners
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23 11:41:39.171541
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import practice_api.db
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from practice_api import __version__
+from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
@@ -19,14 +20,19 @@ from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.entities.router import router as entities_router
+from practice_api.events.dispatcher import Dispatcher
+from practice_api.events.openapi import install_webhook_docs
+from practice_api.events.outbox import WAKE_KEY
 from practice_api.firms.router import router as firms_router
 from practice_api.health.router import router as health_router
+from practice_api.notifications.router import router as notifications_router
 from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
 from practice_api.shares.router import router as shares_router
 from practice_api.users.router import router as users_router
+from practice_api.webhooks.router import router as webhooks_router
 
 ROUTERS = (
     health_router,
@@ -37,6 +43,9 @@ ROUTERS = (
     owners_router,
     entities_router,
     shares_router,
+    notifications_router,
+    webhooks_router,
+    activity_router,
 )
 
 DESCRIPTION = """
@@ -68,10 +77,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = build_runtime(settings)
 
+    if settings.run_dispatcher:
+        runtime.dispatcher = Dispatcher(runtime.sessionmaker, settings)
+        # A commit that queued deliveries wakes the dispatcher (see events.outbox.queue).
+        runtime.sessionmaker.configure(info={WAKE_KEY: runtime.dispatcher.wake})
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await runtime.engine.dispose()
+        if runtime.dispatcher is not None:
+            runtime.dispatcher.start()
+        try:
+            yield
+        finally:
+            if runtime.dispatcher is not None:
+                await runtime.dispatcher.stop()
+            await runtime.engine.dispose()
 
     app = FastAPI(
         title="practice-api",
@@ -87,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_webhook_docs(app)
 
     # Added innermost first: idempotency sees the app's answers, CORS decorates them,
     # the request context (ids and the error boundary) wraps everything.
@@ -116,7 +137,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     spec = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        webhooks=app.webhooks.routes,
     )
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])

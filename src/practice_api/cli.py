@@ -1,4 +1,4 @@
-"""`practice-api serve | migrate | openapi | create-admin | demo`."""
+"""`practice-api serve | migrate | worker | openapi | create-admin | demo`."""
 
 from __future__ import annotations
 
@@ -77,6 +77,37 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=True,
         access_log=True,
     )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """A standalone outbox dispatcher (several may run at once on PostgreSQL)."""
+    import signal
+
+    from practice_api.app import build_runtime
+    from practice_api.events.dispatcher import Dispatcher
+
+    runtime = build_runtime(settings)
+    log = logging.getLogger("practice_api.worker")
+
+    async def run() -> None:
+        dispatcher = Dispatcher(runtime.sessionmaker, settings, name=args.name)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, dispatcher.request_stop)
+        log.info("worker %s started", dispatcher.name)
+        try:
+            if args.once:
+                await dispatcher.drain()
+            else:
+                await dispatcher.run(exit_when_idle=args.exit_when_idle)
+        finally:
+            await dispatcher.aclose()
+            await runtime.engine.dispose()
+        log.info("worker %s stopped after %d deliveries", dispatcher.name, dispatcher.delivered)
+        print(f"worker {dispatcher.name} delivered {dispatcher.delivered}", flush=True)
+
+    asyncio.run(run())
     return 0
 
 
@@ -159,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="create the demo firm on an empty database").set_defaults(
         func=cmd_demo
     )
+
+    worker = commands.add_parser(
+        "worker", help="deliver notifications, e-mail and webhooks from the outbox"
+    )
+    worker.add_argument("--name", help="worker name in the outbox rows (default host:pid)")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.add_argument(
+        "--exit-when-idle", action="store_true", help="exit when nothing is due (batch jobs)"
+    )
+    worker.set_defaults(func=cmd_worker)
 
     openapi = commands.add_parser("openapi", help="print or write the OpenAPI spec")
     openapi.add_argument("--output", "-o", help="file to write (default: standard output)")

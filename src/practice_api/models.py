@@ -4,24 +4,30 @@ from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.core.models import IdempotencyRecord, RateLimitHit
 from practice_api.db import Base
 from practice_api.entities.models import Entity
-from practice_api.events.models import Event
+from practice_api.events.models import Delivery, Event
 from practice_api.firms.models import Firm
+from practice_api.notifications.models import Notification, NotificationPreference
 from practice_api.offices.models import Office
 from practice_api.owners.models import Owner
 from practice_api.shares.models import Share
 from practice_api.users.models import User
+from practice_api.webhooks.models import WebhookEndpoint
 
 __all__ = [
     "AuthSession",
     "Base",
+    "Delivery",
     "Entity",
     "Event",
     "Firm",
     "IdempotencyRecord",
+    "Notification",
+    "NotificationPreference",
     "Office",
     "Owner",
     "RateLimitHit",
     "RefreshToken",
     "Share",
     "User",
+    "WebhookEndpoint",
 ]

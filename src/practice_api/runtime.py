@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.settings import Settings
+
+if TYPE_CHECKING:
+    from practice_api.events.dispatcher import Dispatcher
 
 
 @dataclass
@@ -19,6 +22,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     hasher: PasswordHasher
     tokens: TokenCodec
+    # The in-process outbox dispatcher (None when PRACTICE_RUN_DISPATCHER=false).
+    dispatcher: Dispatcher | None = None
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -42,8 +42,37 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = 30
     login_address_window_seconds: int = 300
     idempotency_ttl_seconds: int = 24 * 3600
-    run_dispatcher: bool = True
+    run_dispatcher: bool = Field(
+        default=True,
+        description="Run an outbox dispatcher inside the API process (off when workers run).",
+    )
     public_base_url: str = "http://127.0.0.1:8000"
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    outbox_poll_seconds: float = Field(
+        default=5, gt=0, description="How often an idle dispatcher looks for due deliveries."
+    )
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    outbox_concurrency: int = Field(default=10, ge=1, le=200)
+    outbox_lease_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A claimed delivery returns to the queue after this long without an outcome "
+        "(its dispatcher died); must exceed the webhook and SMTP timeouts.",
+    )
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_backoff_base_seconds: float = Field(default=10, ge=0)
+    outbox_backoff_cap_seconds: float = Field(default=3600, ge=0)
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Allow webhook URLs on private, loopback or link-local addresses; "
+        "unset: allowed except when PRACTICE_ENVIRONMENT=production.",
+    )
+    webhook_secret_grace_seconds: int = Field(
+        default=24 * 3600,
+        ge=0,
+        description="After a secret rotation the old secret also signs for this long.",
+    )
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
@@ -53,7 +82,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PRACTICE_DATABASE_URL must be set when PRACTICE_ENVIRONMENT=production"
             )
+        if self.outbox_lease_seconds <= max(
+            self.webhook_timeout_seconds, self.smtp_timeout_seconds
+        ):
+            raise ValueError(
+                "PRACTICE_OUTBOX_LEASE_SECONDS must exceed the webhook and SMTP timeouts"
+            )
         return self
+
+    @property
+    def private_webhook_targets_allowed(self) -> bool:
+        if self.webhook_allow_private_targets is not None:
+            return self.webhook_allow_private_targets
+        return self.environment != "production"
 
     @property
     def resolved_database_url(self) -> str:

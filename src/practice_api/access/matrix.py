@@ -101,6 +101,11 @@ RULES: dict[str, Rule] = {
                                "Only firm admins may list the firm's shares."),
     "shares.bulk":       _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
                                "Only firm admins may share in bulk."),
+    "entity.activity":   _rule("entity",    "ok    ok    ok     ok     404  404"),
+    # events backbone: the firm's log and webhooks are for admins; notifications are one's own
+    "activity.list_firm": _rule("firm",     "ok    403   403    403    403  ok", _ADMIN),
+    "webhooks.create":   _rule("firm",      "ok    403   403    403    403  ok", _ADMIN),
+    "webhooks.manage":   _rule("firm",      "ok    403   403    403    403  404", _ADMIN),
     # what a shared viewer may not do; the contacts and requests routes use these rows
     "contacts.manage":   _rule("entity",    "ok    ok    ok     403    404  404",
                                "contacts_manage_forbidden",
@@ -168,4 +173,21 @@ ROUTE_ACTIONS: dict[str, str] = {
     "shares_delete": "shares.manage",
     "shares_list_firm": "shares.list_firm",
     "shares_bulk_create": "shares.bulk",
+    "entities_activity": "entity.activity",
+    # events backbone
+    "activity_list": "activity.list_firm",
+    "notifications_list": "self",
+    "notifications_unread_count": "self",
+    "notifications_read_all": "self",
+    "notifications_mark_read": "self",
+    "notification_preferences_get": "self",
+    "notification_preferences_replace": "self",
+    "webhook_endpoints_list": "webhooks.create",
+    "webhook_endpoints_create": "webhooks.create",
+    "webhook_endpoints_get": "webhooks.manage",
+    "webhook_endpoints_update": "webhooks.manage",
+    "webhook_endpoints_delete": "webhooks.manage",
+    "webhook_endpoints_rotate_secret": "webhooks.manage",
+    "webhook_endpoints_ping": "webhooks.manage",
+    "webhook_endpoints_deliveries": "webhooks.manage",
 }

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice_api.core.time import utcnow
 from practice_api.db import Base, IdMixin, JSONType
@@ -33,3 +33,42 @@ class Event(IdMixin, Base):
     subject_id: Mapped[uuid.UUID | None]
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(IdMixin, Base):
+    """The outbox: one row per (event, recipient, channel) or (event, webhook endpoint).
+
+    Written in the transaction of the change. The id is the stable delivery id that
+    receivers use to drop duplicates (at-least-once). ``next_attempt_at`` is also the lease:
+    a dispatcher that claims a row pushes it ``lease`` seconds ahead, so the row comes back
+    by itself if that dispatcher dies before recording the outcome.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_endpoint_id_created_at", "endpoint_id", "created_at"),
+    )
+
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))  # in_app | email | webhook
+    recipient_kind: Mapped[str | None] = mapped_column(String(20))  # staff | contact
+    recipient_id: Mapped[uuid.UUID | None]
+    endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    # pending (incl. waiting for a retry) | delivered | dead | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
+    claim_token: Mapped[uuid.UUID | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    response_status: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]
+
+    event: Mapped[Event] = relationship(lazy="raise")

@@ -8,6 +8,7 @@ from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, Forbidden, NotFound
 from practice_api.core.etag import check_if_match
 from practice_api.core.security import PasswordHasher
+from practice_api.events.service import changes_between, record_event
 from practice_api.firms.models import Firm
 from practice_api.firms.schemas import FirmSignup, FirmUpdate
 from practice_api.users.models import User
@@ -61,7 +62,19 @@ async def update_firm(
 ) -> Firm:
     firm = await get_firm(session, principal)
     check_if_match(if_match, firm.version)
-    for field, value in data.changes().items():
+    changes = data.changes()
+    before = {field: getattr(firm, field) for field in changes}
+    for field, value in changes.items():
         setattr(firm, field, value)
     await session.flush()
+    diff = changes_between(before, changes)
+    if diff:
+        await record_event(
+            session,
+            type="firm.updated",
+            firm_id=firm.id,
+            actor=principal.actor,
+            subject=("firm", firm.id),
+            payload={"name": firm.name, "changes": diff},
+        )
     return firm

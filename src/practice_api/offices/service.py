@@ -7,10 +7,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict
 from practice_api.core.etag import check_if_match
+from practice_api.events.service import changes_between, record_event
 from practice_api.offices.models import Office
 from practice_api.offices.repository import OfficeRepository
 from practice_api.offices.schemas import OfficeCreate, OfficeUpdate
 from practice_api.users.repository import UserRepository
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    type: str,
+    office: Office,
+    changes: dict[str, dict[str, object]] | None = None,
+) -> None:
+    await record_event(
+        session,
+        type=type,
+        firm_id=principal.firm_id,
+        actor=principal.actor,
+        subject=("office", office.id),
+        payload={"name": office.name, "changes": changes or {}},
+    )
 
 
 def _name_taken() -> Conflict:
@@ -23,6 +41,7 @@ async def create_office(session: AsyncSession, principal: Principal, data: Offic
         raise _name_taken()
     office = offices.add(Office(firm_id=principal.firm_id, name=data.name, address=data.address))
     await session.flush()
+    await _record(session, principal, "office.created", office)
     return office
 
 
@@ -39,9 +58,13 @@ async def update_office(
     changes = data.changes()
     if "name" in changes and await offices.name_taken(changes["name"], except_id=office.id):
         raise _name_taken()
+    before = {field: getattr(office, field) for field in changes}
     for field, value in changes.items():
         setattr(office, field, value)
     await session.flush()
+    diff = changes_between(before, changes)
+    if diff:
+        await _record(session, principal, "office.updated", office, diff)
     return office
 
 
@@ -58,4 +81,5 @@ async def delete_office(
             code="office_not_empty",
             extra={"user_count": members},
         )
+    await _record(session, principal, "office.deleted", office)
     await offices.delete(office)

@@ -10,11 +10,34 @@ from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.security import PasswordHasher
+from practice_api.events.service import changes_between, record_event
 from practice_api.offices.repository import OfficeRepository
 from practice_api.owners import service as owners_service
 from practice_api.users.models import User
 from practice_api.users.repository import UserRepository
 from practice_api.users.schemas import UserCreate, UserUpdate
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    type: str,
+    user: User,
+    changes: dict[str, dict[str, object]] | None = None,
+) -> None:
+    await record_event(
+        session,
+        type=type,
+        firm_id=principal.firm_id,
+        actor=principal.actor,
+        subject=("user", user.id),
+        payload={
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "changes": changes or {},
+        },
+    )
 
 
 def _email_taken() -> Conflict:
@@ -49,6 +72,7 @@ async def create_user(
         )
     )
     await session.flush()
+    await _record(session, principal, "user.created", user)
     return user
 
 
@@ -78,12 +102,18 @@ async def update_user(
     if changes.get("role") == "staff":
         await _ensure_admin_remains(users, user)
     password = changes.pop("password", None)
+    before = {field: getattr(user, field) for field in changes}
     if password is not None:
         user.password_hash = hasher.hash(password)
         await users.revoke_sessions(user.id, "password_changed")
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()
+    diff = changes_between(before, changes)
+    if password is not None:
+        diff["password"] = {"old": "(hidden)", "new": "(changed)"}
+    if diff:
+        await _record(session, principal, "user.updated", user, diff)
     return user
 
 
@@ -101,6 +131,7 @@ async def set_active(
         await users.revoke_sessions(user.id, "deactivated")
     user.is_active = active
     await session.flush()
+    await _record(session, principal, "user.reactivated" if active else "user.deactivated", user)
     return user
 
 
@@ -124,4 +155,5 @@ async def delete_user(
         session, principal, user.id, transfer_to=transfer_to, leave_unowned=leave_unowned
     )
     await users.revoke_sessions(user.id, "deleted")
+    await _record(session, principal, "user.deleted", user)
     await users.delete(user)

@@ -1,0 +1,177 @@
+"""Sending one claimed delivery over its channel, and what the message says."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+from practice_api.core.time import utcnow
+from practice_api.events import catalogue
+from practice_api.events.addresses import Address
+from practice_api.events.mail import Mailer, compose
+from practice_api.events.models import Event
+from practice_api.events.schemas import EventActor, EventSubject, WebhookEnvelope
+from practice_api.settings import Settings
+from practice_api.webhooks import signing
+from practice_api.webhooks.models import WebhookEndpoint
+from practice_api.webhooks.urls import TargetNotAllowed, check_target
+
+OutcomeKind = Literal["delivered", "retry", "dead", "cancelled"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    error: str | None = None
+    response_status: int | None = None
+
+
+@dataclass
+class Job:
+    """A claimed delivery with everything needed to send it."""
+
+    delivery_id: uuid.UUID
+    claim_token: uuid.UUID
+    channel: str
+    attempts: int
+    event: Event
+    firm_name: str
+    recipient_kind: str | None = None
+    recipient_id: uuid.UUID | None = None
+    address: Address | None = None
+    endpoint: WebhookEndpoint | None = None
+
+
+def title(event: Event) -> str:
+    spec = catalogue.get(event.type)
+    text = spec.title(event) if spec else event.type
+    return text[:500]
+
+
+def details(event: Event) -> str:
+    lines: list[str] = []
+    changes = event.payload.get("changes")
+    if isinstance(changes, dict) and changes:
+        lines.append("Changes:")
+        for name, change in changes.items():
+            if isinstance(change, dict):
+                lines.append(f"  {name}: {change.get('old')!r} -> {change.get('new')!r}")
+    return "\n".join(lines)
+
+
+def email_body(job: Job, settings: Settings) -> str:
+    event = job.event
+    spec = catalogue.get(event.type)
+    description = spec.description if spec else event.type
+    occurred = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        f"Hello {job.address.name if job.address else ''},".replace(" ,", ","),
+        "",
+        title(event) + ".",
+    ]
+    extra = details(event)
+    if extra:
+        parts += ["", extra]
+    parts += [
+        "",
+        f"When: {occurred}",
+        f"Firm: {job.firm_name}",
+        "",
+        "--",
+        f'You receive this e-mail for "{event.type}" ({description}).',
+        "Choose which notifications you get by e-mail with PUT /v1/notification-preferences",
+        f"at {settings.public_base_url.rstrip('/')}.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def webhook_body(job: Job) -> bytes:
+    event = job.event
+    envelope = WebhookEnvelope(
+        id=job.delivery_id,
+        event_id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        firm_id=event.firm_id,
+        entity_id=event.entity_id,
+        actor=EventActor(kind=event.actor_kind, id=event.actor_id, name=event.actor_name),
+        subject=(
+            EventSubject(type=event.subject_type, id=event.subject_id)
+            if event.subject_type and event.subject_id
+            else None
+        ),
+        data=event.payload,
+    )
+    return json.dumps(envelope.model_dump(mode="json"), separators=(",", ":")).encode()
+
+
+async def send_email(job: Job, mailer: Mailer, settings: Settings) -> Outcome:
+    if job.address is None or not job.address.active:
+        return Outcome("cancelled", "the recipient no longer exists or is inactive")
+    if not job.address.email:
+        return Outcome("cancelled", "the recipient has no e-mail address")
+    message = compose(
+        sender=settings.mail_from,
+        to_name=job.address.name,
+        to_address=job.address.email,
+        subject=f"[{job.firm_name}] {title(job.event)}",
+        body=email_body(job, settings),
+        delivery_id=job.delivery_id,
+        sent_at=utcnow(),
+    )
+    await mailer.send(message)
+    return Outcome("delivered")
+
+
+def _secrets(endpoint: WebhookEndpoint) -> list[str]:
+    keys = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > utcnow():
+        keys.append(endpoint.previous_secret)
+    return keys
+
+
+async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) -> Outcome:
+    endpoint = job.endpoint
+    if endpoint is None:
+        return Outcome("cancelled", "the endpoint was deleted")
+    if not endpoint.active:
+        return Outcome("cancelled", "the endpoint is inactive")
+    try:
+        await check_target(endpoint.url, allow_private=settings.private_webhook_targets_allowed)
+    except TargetNotAllowed as exc:
+        return Outcome("dead", str(exc))
+    body = webhook_body(job)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "practice-api-webhooks/1",
+        signing.SIGNATURE_HEADER: signing.signature_header(
+            _secrets(endpoint), timestamp, job.delivery_id, body
+        ),
+        signing.DELIVERY_HEADER: str(job.delivery_id),
+        signing.EVENT_HEADER: job.event.type,
+    }
+    try:
+        response = await http.post(
+            endpoint.url,
+            content=body,
+            headers=headers,
+            timeout=settings.webhook_timeout_seconds,
+            follow_redirects=False,
+        )
+    except httpx.TimeoutException:
+        return Outcome("retry", f"timed out after {settings.webhook_timeout_seconds:g} s")
+    except httpx.HTTPError as exc:
+        return Outcome("retry", f"{type(exc).__name__}: {exc}"[:1000])
+    if 200 <= response.status_code < 300:
+        return Outcome("delivered", response_status=response.status_code)
+    return Outcome(
+        "retry", f"the endpoint answered HTTP {response.status_code}", response.status_code
+    )

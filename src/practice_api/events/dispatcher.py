@@ -1,0 +1,276 @@
+"""The dispatcher: claims due outbox rows, delivers them, records the outcome.
+
+One runs inside the API process (unless ``PRACTICE_RUN_DISPATCHER=false``) and any number
+run as ``practice-api worker`` processes. Each loop claims a batch in a short transaction,
+sends outside any transaction, then records each outcome in its own transaction guarded by
+the claim token. Delivery is at-least-once: a worker dying after sending but before
+recording sends again after the lease; the delivery id stays the same so receivers drop
+the duplicate. In-app notifications are written in the recording transaction itself
+(unique per delivery id), so they appear exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from practice_api.core.time import utcnow
+from practice_api.events import channels, repository
+from practice_api.events.addresses import Address, lookup_addresses
+from practice_api.events.channels import Job, Outcome
+from practice_api.events.mail import Mailer, mailer_from_settings
+from practice_api.notifications.models import Notification
+from practice_api.settings import Settings
+
+log = logging.getLogger("practice_api.dispatcher")
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Delay before the next attempt after ``attempts`` failed ones: exponential, capped,
+    with up to 20 % jitter downwards so retries of many rows spread out."""
+    exponent = min(max(attempts - 1, 0), 30)
+    delay: float = min(cap, base * (2**exponent))
+    return delay * random.uniform(0.8, 1.0)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        mailer: Mailer | None = None,
+        http: httpx.AsyncClient | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.mailer = mailer or mailer_from_settings(settings)
+        self._http = http
+        self._own_http = http is None
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.delivered = 0
+
+    # -- life cycle -----------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(trust_env=False)
+        return self._http
+
+    async def wake(self) -> None:
+        """Ask the loop to look for work now (used after a commit that queued deliveries)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping.clear()
+            self._task = asyncio.create_task(self.run(), name=f"dispatcher {self.name}")
+
+    def request_stop(self) -> None:
+        """Finish the round in progress, then leave ``run`` (signal handlers call this)."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self.request_stop()
+        if self._task is not None:
+            task, self._task = self._task, None
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def run(self, *, exit_when_idle: bool = False) -> None:
+        """Deliver until stopped: at once when woken, else every ``outbox_poll_seconds``."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "dispatcher %s: round failed; retrying after the poll interval", self.name
+                )
+                handled = 0
+            if handled:
+                continue
+            if exit_when_idle:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def drain(self, *, max_rounds: int = 10_000) -> int:
+        """Deliver everything due now (tests, ``worker --once``); returns rows handled."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.run_once()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    # -- one round ------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        jobs = await self._claim()
+        if not jobs:
+            return 0
+        limit = asyncio.Semaphore(self.settings.outbox_concurrency)
+
+        async def one(job: Job) -> None:
+            async with limit:
+                await self._deliver(job)
+
+        await asyncio.gather(*(one(job) for job in jobs))
+        return len(jobs)
+
+    async def _claim(self) -> list[Job]:
+        settings = self.settings
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                claimed = await repository.claim_due(
+                    session,
+                    limit=settings.outbox_batch_size,
+                    lease_seconds=settings.outbox_lease_seconds,
+                    worker=self.name,
+                    max_attempts=settings.outbox_max_attempts,
+                )
+            if not claimed:
+                return []
+            async with session.begin():
+                events = await repository.events_by_id(session, [d.event_id for d in claimed])
+                firms = await repository.firm_names(session, [d.firm_id for d in claimed])
+                endpoints = await repository.endpoints_by_id(
+                    session, [d.endpoint_id for d in claimed if d.endpoint_id is not None]
+                )
+                wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+                for d in claimed:
+                    if d.recipient_kind and d.recipient_id:
+                        wanted[d.recipient_kind].append(d.recipient_id)
+                addresses: dict[tuple[str, uuid.UUID], Address] = {}
+                for kind, ids in wanted.items():
+                    for found_id, address in (await lookup_addresses(session, kind, ids)).items():
+                        addresses[(kind, found_id)] = address
+        jobs: list[Job] = []
+        for d in claimed:
+            assert d.claim_token is not None
+            jobs.append(
+                Job(
+                    delivery_id=d.id,
+                    claim_token=d.claim_token,
+                    channel=d.channel,
+                    attempts=d.attempts,
+                    event=events[d.event_id],
+                    firm_name=firms.get(d.firm_id, ""),
+                    recipient_kind=d.recipient_kind,
+                    recipient_id=d.recipient_id,
+                    address=(
+                        addresses.get((d.recipient_kind, d.recipient_id))
+                        if d.recipient_kind and d.recipient_id
+                        else None
+                    ),
+                    endpoint=endpoints.get(d.endpoint_id) if d.endpoint_id else None,
+                )
+            )
+        return jobs
+
+    async def _deliver(self, job: Job) -> None:
+        try:
+            outcome = await self._send(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an SMTP refusal, a bug in rendering, ...
+            log.warning("delivery %s (%s) failed: %r", job.delivery_id, job.channel, exc)
+            outcome = Outcome("retry", f"{type(exc).__name__}: {exc}"[:1000])
+        await self._record(job, outcome)
+
+    async def _send(self, job: Job) -> Outcome:
+        if job.channel == "in_app":
+            if job.address is None:
+                return Outcome("cancelled", "the recipient no longer exists")
+            return Outcome("delivered")  # written with the outcome, in one transaction
+        if job.channel == "email":
+            return await channels.send_email(job, self.mailer, self.settings)
+        if job.channel == "webhook":
+            return await channels.send_webhook(job, self.http, self.settings)
+        return Outcome("dead", f"unknown channel {job.channel!r}")
+
+    def _outcome_values(self, job: Job, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "last_error": outcome.error,
+            "response_status": outcome.response_status,
+        }
+        if outcome.kind == "delivered":
+            values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+        elif outcome.kind == "retry" and job.attempts < self.settings.outbox_max_attempts:
+            delay = backoff_seconds(
+                job.attempts,
+                self.settings.outbox_backoff_base_seconds,
+                self.settings.outbox_backoff_cap_seconds,
+            )
+            values.update(status="pending", next_attempt_at=now + dt.timedelta(seconds=delay))
+        elif outcome.kind == "cancelled":
+            values.update(status="cancelled", next_attempt_at=None)
+        else:
+            values.update(status="dead", next_attempt_at=None)
+        return values
+
+    async def _record(self, job: Job, outcome: Outcome) -> None:
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            values = self._outcome_values(job, outcome, now)
+            if not await repository.finish(session, job.delivery_id, job.claim_token, **values):
+                await session.rollback()
+                log.warning(
+                    "delivery %s: claim lost (lease expired); outcome dropped", job.delivery_id
+                )
+                return
+            if job.channel == "in_app" and outcome.kind == "delivered":
+                await self._write_notification(session, job, now)
+            await session.commit()
+        if outcome.kind == "delivered":
+            self.delivered += 1
+
+    async def _write_notification(self, session: AsyncSession, job: Job, now: dt.datetime) -> None:
+        exists = await session.scalar(
+            select(Notification.id).where(Notification.delivery_id == job.delivery_id)
+        )
+        if exists is not None or job.recipient_kind is None or job.recipient_id is None:
+            return
+        event = job.event
+        session.add(
+            Notification(
+                firm_id=event.firm_id,
+                recipient_kind=job.recipient_kind,
+                recipient_id=job.recipient_id,
+                delivery_id=job.delivery_id,
+                event_id=event.id,
+                type=event.type,
+                title=channels.title(event),
+                body=channels.details(event),
+                entity_id=event.entity_id,
+                created_at=now,
+            )
+        )

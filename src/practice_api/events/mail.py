@@ -1,0 +1,93 @@
+"""Outgoing e-mail: over SMTP (aiosmtplib) when ``PRACTICE_SMTP_URL`` is set, else to the log.
+
+``smtp://user:password@host:587`` upgrades with STARTTLS when the server offers it;
+``smtps://host:465`` uses TLS from the start; ``?starttls=required`` refuses to send in clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from practice_api.settings import Settings
+
+log = logging.getLogger("practice_api.mail")
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class LogMailer:
+    """The embedded default: the whole message goes to the log."""
+
+    async def send(self, message: EmailMessage) -> None:
+        log.info("e-mail (no SMTP configured):\n%s", message.as_string())
+
+
+class SmtpMailer:
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("PRACTICE_SMTP_URL must start with smtp:// or smtps://")
+        query = parse_qs(parts.query)
+        self.hostname = parts.hostname or "localhost"
+        self.use_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.use_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        required = query.get("starttls", [""])[0].lower() in ("required", "true", "1")
+        self.start_tls: bool | None = None if not self.use_tls else False
+        if required and not self.use_tls:
+            self.start_tls = True
+        self.timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
+        )
+
+
+def mailer_from_settings(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.smtp_timeout_seconds)
+    return LogMailer()
+
+
+def compose(
+    *,
+    sender: str,
+    to_name: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    delivery_id: uuid.UUID,
+    sent_at: dt.datetime,
+) -> EmailMessage:
+    """A plain-text message whose Message-ID derives from the delivery id (stable on retry)."""
+    _, sender_address = parseaddr(sender)
+    domain = sender_address.rpartition("@")[2] or "practice-api.local"
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to_address))
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = f"<{delivery_id}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Practice-Delivery-Id"] = str(delivery_id)
+    message.set_content(body)
+    return message

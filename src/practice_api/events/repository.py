@@ -1,0 +1,94 @@
+"""Outbox SQL: claim due deliveries, record outcomes, and the context needed to send them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.core.time import utcnow
+from practice_api.events.models import Delivery, Event
+from practice_api.firms.models import Firm
+from practice_api.webhooks.models import WebhookEndpoint
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    limit: int,
+    lease_seconds: float,
+    worker: str,
+    max_attempts: int,
+) -> list[Delivery]:
+    """Take up to ``limit`` due deliveries for this worker (its own transaction follows).
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint rows.
+    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (one writer), which serialises
+    claims. The claim pushes ``next_attempt_at`` one lease ahead and sets a fresh token, so
+    only this claim can record the outcome, and the row returns if the worker dies.
+    """
+    now = utcnow()
+    rows = (
+        await session.scalars(
+            select(Delivery)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    claimed: list[Delivery] = []
+    lease_end = now + dt.timedelta(seconds=lease_seconds)
+    for delivery in rows:
+        if delivery.attempts >= max_attempts:
+            # Claimed max_attempts times and never finished: its dispatchers keep dying.
+            delivery.status = "dead"
+            delivery.next_attempt_at = None
+            delivery.last_error = delivery.last_error or "no outcome recorded (dispatcher died)"
+            continue
+        delivery.attempts += 1
+        delivery.next_attempt_at = lease_end
+        delivery.claim_token = uuid.uuid4()
+        delivery.claimed_by = worker[:100]
+        claimed.append(delivery)
+    await session.flush()
+    return claimed
+
+
+async def finish(
+    session: AsyncSession,
+    delivery_id: uuid.UUID,
+    claim_token: uuid.UUID,
+    **values: Any,
+) -> bool:
+    """Record an outcome, only if our claim still holds (else another worker owns the row)."""
+    result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claim_token == claim_token)
+        .values(claim_token=None, **values)
+    )
+    return result.rowcount == 1
+
+
+async def events_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Event]:
+    rows = await session.scalars(select(Event).where(Event.id.in_(set(ids))))
+    return {event.id: event for event in rows}
+
+
+async def firm_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(set(ids))))
+    return {row.id: row.name for row in rows}
+
+
+async def endpoints_by_id(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, WebhookEndpoint]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(set(ids))))
+    return {endpoint.id: endpoint for endpoint in rows}

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.time import utcnow
+from practice_api.notifications.models import Notification, NotificationPreference
+
+NOTIFICATION_ORDERING = Ordering(
+    fields={"created_at": Notification.created_at},
+    id_column=Notification.id,
+    default="-created_at",
+)
+
+
+class NotificationRepository:
+    """A recipient's own notifications: every read starts from ``readable()``."""
+
+    def __init__(self, session: AsyncSession, firm_id: uuid.UUID, kind: str, id: uuid.UUID):
+        self.session = session
+        self.firm_id = firm_id
+        self.kind = kind
+        self.recipient_id = id
+
+    def readable(self) -> Select[Notification]:
+        return select(Notification).where(
+            Notification.firm_id == self.firm_id,
+            Notification.recipient_kind == self.kind,
+            Notification.recipient_id == self.recipient_id,
+        )
+
+    def filtered(self, *, unread: bool | None, type: str | None) -> Select[Notification]:
+        statement = self.readable()
+        if unread is True:
+            statement = statement.where(Notification.read_at.is_(None))
+        elif unread is False:
+            statement = statement.where(Notification.read_at.is_not(None))
+        if type:
+            statement = statement.where(Notification.type == type)
+        return statement
+
+    async def page(
+        self, params: PageParams, order_by: str | None, *, unread: bool | None, type: str | None
+    ) -> tuple[Sequence[Notification], str | None]:
+        statement = self.filtered(unread=unread, type=type)
+        return await paginate(self.session, statement, params, NOTIFICATION_ORDERING, order_by)
+
+    async def get(self, notification_id: uuid.UUID) -> Notification | None:
+        return await self.session.scalar(self.readable().where(Notification.id == notification_id))
+
+    async def unread_count(self) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(
+                self.readable().where(Notification.read_at.is_(None)).subquery()
+            )
+        )
+        return int(count or 0)
+
+    async def mark_all_read(self) -> int:
+        result = await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.firm_id == self.firm_id,
+                Notification.recipient_kind == self.kind,
+                Notification.recipient_id == self.recipient_id,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def preferences(self) -> Sequence[NotificationPreference]:
+        rows = await self.session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.recipient_kind == self.kind,
+                NotificationPreference.recipient_id == self.recipient_id,
+            )
+        )
+        return rows.all()
+
+    async def replace_preferences(self, choices: list[tuple[str, str, bool]]) -> None:
+        await self.session.execute(
+            delete(NotificationPreference).where(
+                NotificationPreference.recipient_kind == self.kind,
+                NotificationPreference.recipient_id == self.recipient_id,
+            )
+        )
+        self.session.add_all(
+            NotificationPreference(
+                firm_id=self.firm_id,
+                recipient_kind=self.kind,
+                recipient_id=self.recipient_id,
+                event_type=event_type,
+                channel=channel,
+                enabled=enabled,
+            )
+            for event_type, channel, enabled in choices
+        )
+        await self.session.flush()

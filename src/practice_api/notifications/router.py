@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from practice_api.core.errors import problem_responses
+from practice_api.core.pagination import PageParams, page_params
+from practice_api.db import SessionDep
+from practice_api.notifications import service
+from practice_api.notifications.policy import CanUseOwnNotifications
+from practice_api.notifications.repository import NOTIFICATION_ORDERING
+from practice_api.notifications.schemas import (
+    NotificationPage,
+    NotificationRead,
+    PreferencesRead,
+    PreferencesReplace,
+    ReadAllResult,
+    UnreadCount,
+)
+
+router = APIRouter(prefix="/v1", tags=["notifications"])
+
+
+@router.get(
+    "/notifications",
+    operation_id="notifications_list",
+    summary="List the caller's in-app notifications, newest first",
+    response_model=NotificationPage,
+    responses=problem_responses(400, 401, 422),
+)
+async def list_notifications(
+    session: SessionDep,
+    principal: CanUseOwnNotifications,
+    page: Annotated[PageParams, Depends(page_params)],
+    order_by: str = NOTIFICATION_ORDERING.param(),
+    unread: Annotated[
+        bool | None, Query(description="true: only unread; false: only read; absent: all")
+    ] = None,
+    type: Annotated[str | None, Query(max_length=100, description="Only this event type")] = None,
+) -> NotificationPage:
+    rows, cursor = await service.repository(session, principal).page(
+        page, order_by, unread=unread, type=type
+    )
+    return NotificationPage(
+        items=[NotificationRead.model_validate(n) for n in rows], next_cursor=cursor
+    )
+
+
+@router.get(
+    "/notifications/unread-count",
+    operation_id="notifications_unread_count",
+    summary="How many of the caller's notifications are unread",
+    response_model=UnreadCount,
+    responses=problem_responses(401),
+)
+async def unread_count(session: SessionDep, principal: CanUseOwnNotifications) -> UnreadCount:
+    return UnreadCount(unread=await service.repository(session, principal).unread_count())
+
+
+@router.post(
+    "/notifications/read-all",
+    operation_id="notifications_read_all",
+    summary="Mark all of the caller's notifications read",
+    response_model=ReadAllResult,
+    responses=problem_responses(401),
+)
+async def read_all(session: SessionDep, principal: CanUseOwnNotifications) -> ReadAllResult:
+    return ReadAllResult(marked_read=await service.mark_all_read(session, principal))
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    operation_id="notifications_mark_read",
+    summary="Mark one notification read",
+    response_model=NotificationRead,
+    responses=problem_responses(401, 404, 422),
+)
+async def mark_read(
+    notification_id: uuid.UUID, session: SessionDep, principal: CanUseOwnNotifications
+) -> NotificationRead:
+    notification = await service.mark_read(session, principal, notification_id)
+    return NotificationRead.model_validate(notification)
+
+
+@router.get(
+    "/notification-preferences",
+    operation_id="notification_preferences_get",
+    summary="The caller's channels per event type (in-app, e-mail), with defaults",
+    response_model=PreferencesRead,
+    responses=problem_responses(401),
+)
+async def get_preferences(
+    session: SessionDep, principal: CanUseOwnNotifications
+) -> PreferencesRead:
+    return await service.get_preferences(session, principal)
+
+
+@router.put(
+    "/notification-preferences",
+    operation_id="notification_preferences_replace",
+    summary="Replace the caller's channel choices (unlisted ones return to their defaults)",
+    response_model=PreferencesRead,
+    responses=problem_responses(400, 401, 422),
+)
+async def replace_preferences(
+    body: PreferencesReplace, session: SessionDep, principal: CanUseOwnNotifications
+) -> PreferencesRead:
+    return await service.replace_preferences(session, principal, body)

@@ -1,0 +1,92 @@
+"""Reading one's notifications and choosing channels per event type."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.auth.principals import Principal
+from practice_api.core.errors import NotFound, ValidationFailed, ValidationIssue
+from practice_api.core.time import utcnow
+from practice_api.events import catalogue
+from practice_api.notifications.models import Notification
+from practice_api.notifications.repository import NotificationRepository
+from practice_api.notifications.schemas import PreferenceRead, PreferencesRead, PreferencesReplace
+
+
+def repository(session: AsyncSession, principal: Principal) -> NotificationRepository:
+    return NotificationRepository(session, principal.firm_id, principal.kind, principal.id)
+
+
+async def mark_read(
+    session: AsyncSession, principal: Principal, notification_id: uuid.UUID
+) -> Notification:
+    notification = await repository(session, principal).get(notification_id)
+    if notification is None:
+        raise NotFound("No notification with that id.", code="notification_not_found")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        await session.flush()
+    return notification
+
+
+async def mark_all_read(session: AsyncSession, principal: Principal) -> int:
+    return await repository(session, principal).mark_all_read()
+
+
+async def get_preferences(session: AsyncSession, principal: Principal) -> PreferencesRead:
+    stored = {
+        (p.event_type, p.channel): p.enabled
+        for p in await repository(session, principal).preferences()
+    }
+    items: list[PreferenceRead] = []
+    for event_type in catalogue.notifying_types():
+        for channel in catalogue.PERSONAL_CHANNELS:
+            chosen = stored.get((event_type.name, channel))
+            items.append(
+                PreferenceRead(
+                    event_type=event_type.name,
+                    description=event_type.description,
+                    channel=channel,
+                    enabled=(
+                        chosen if chosen is not None else channel in event_type.default_channels
+                    ),
+                    is_default=chosen is None,
+                )
+            )
+    return PreferencesRead(items=items)
+
+
+async def replace_preferences(
+    session: AsyncSession, principal: Principal, data: PreferencesReplace
+) -> PreferencesRead:
+    known = {t.name for t in catalogue.notifying_types()}
+    issues: list[ValidationIssue] = []
+    seen: set[tuple[str, str]] = set()
+    choices: list[tuple[str, str, bool]] = []
+    for index, choice in enumerate(data.preferences):
+        if choice.event_type not in known:
+            issues.append(
+                ValidationIssue(
+                    loc=["body", "preferences", index, "event_type"],
+                    msg="not an event type that notifies people",
+                    type="enum",
+                )
+            )
+        elif (choice.event_type, choice.channel) in seen:
+            issues.append(
+                ValidationIssue(
+                    loc=["body", "preferences", index],
+                    msg="this event type and channel are listed twice",
+                    type="duplicate",
+                )
+            )
+        seen.add((choice.event_type, choice.channel))
+        choices.append((choice.event_type, choice.channel, choice.enabled))
+    if issues:
+        raise ValidationFailed(
+            "Some preferences are not valid.", code="invalid_preferences", errors=issues
+        )
+    await repository(session, principal).replace_preferences(choices)
+    return await get_preferences(session, principal)
