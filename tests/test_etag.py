@@ -130,3 +130,12 @@ async def test_etags_change_with_every_write(api: Api, admin: Actor) -> None:
             "etag"
         ] == response.headers["etag"]
     assert len(seen) == 3
+
+
+async def test_signing_in_does_not_change_the_users_etag(api: Api, admin: Actor) -> None:
+    staff = await api.create_user(admin)
+    before = await api.client.get(f"/v1/users/{staff['id']}", headers=admin.headers)
+    await api.sign_in(staff["email"])
+    after = await api.client.get(f"/v1/users/{staff['id']}", headers=admin.headers)
+    assert after.json()["last_login_at"] is not None
+    assert after.headers["etag"] == before.headers["etag"]

@@ -198,3 +198,15 @@ async def test_a_key_still_running_answers_409(app: Any, api: Api) -> None:
     problem(during, 409, "idempotency_request_in_progress")
     assert done.status_code == 200
     assert after.json() == {"done": "yes"} and after.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_revoked_session_gets_no_replay(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    first = await api.client.post("/v1/offices", json={"name": "Rome"}, headers=keyed(admin, "k"))
+    assert first.status_code == 201
+    assert (await api.client.post("/v1/auth/logout", headers=admin.headers)).status_code == 204
+
+    again = await api.client.post("/v1/offices", json={"name": "Rome"}, headers=keyed(admin, "k"))
+
+    problem(again, 401)
+    assert "idempotent-replayed" not in again.headers

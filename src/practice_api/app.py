@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from practice_api import __version__
 from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
+from practice_api.auth.service import session_is_live
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.request_context import RequestContextMiddleware
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         IdempotencyMiddleware,
         sessionmaker=lambda: app.state.sessionmaker,
         tokens=lambda: app.state.tokens,
+        session_is_live=lambda session_id: session_is_live(app.state.sessionmaker, session_id),
         ttl_seconds=settings.idempotency_ttl_seconds,
     )
     if settings.cors_origins:

@@ -114,6 +114,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
     from practice_api.app import create_app
 
+    # The spec needs no signing key; do not generate one into the data folder for it.
+    settings = settings.model_copy(update={"secret_key": settings.secret_key or "spec-only"})
     spec = create_app(settings).openapi()
     text = json.dumps(spec, indent=2, sort_keys=False) + "\n"
     if args.output:

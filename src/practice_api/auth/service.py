@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.auth.schemas import TokenPair
@@ -57,7 +57,8 @@ async def sign_in(
         error.keep_changes = True  # the failed attempt must count
         raise error
     await clear_hits(session, account_bucket)
-    user.last_login_at = utcnow()
+    # A Core UPDATE: signing in is not an edit, so the user's version (ETag) stays.
+    await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     return await start_session(session, runtime, "staff", user.id, user.firm_id)
 
 
@@ -147,3 +148,15 @@ async def sign_out(session: AsyncSession, session_id: uuid.UUID) -> None:
         .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason="logout")
     )
+
+
+async def session_is_live(
+    sessionmaker: async_sessionmaker[AsyncSession], session_id: uuid.UUID
+) -> bool:
+    """Whether a token's session still stands (not logged out or revoked)."""
+    async with sessionmaker() as session:
+        revoked = await session.execute(
+            select(AuthSession.revoked_at).where(AuthSession.id == session_id)
+        )
+        row = revoked.one_or_none()
+    return row is not None and row[0] is None

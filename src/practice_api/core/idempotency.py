@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -36,11 +37,13 @@ class IdempotencyMiddleware:
         *,
         sessionmaker: Callable[[], async_sessionmaker[AsyncSession]],
         tokens: Callable[[], TokenCodec],
+        session_is_live: Callable[[uuid.UUID], Awaitable[bool]],
         ttl_seconds: int,
     ) -> None:
         self.app = app
         self._sessionmaker = sessionmaker
         self._tokens = tokens
+        self._session_is_live = session_is_live
         self._ttl = dt.timedelta(seconds=ttl_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -52,10 +55,13 @@ class IdempotencyMiddleware:
         if raw_key is None:
             await self.app(scope, receive, send)
             return
-        owner = self._owner(headers.get(b"authorization"))
-        if owner is None:
+        caller = self._caller(headers.get(b"authorization"))
+        # A revoked session (logout, deactivation, password change) gets no replay: the app
+        # answers it, with a 401.
+        if caller is None or not await self._session_is_live(caller[1]):
             await self.app(scope, receive, send)
             return
+        owner = caller[0]
         key = raw_key.decode("latin-1").strip()
         if not (1 <= len(key) <= 255) or not key.isprintable():
             await _send_error(
@@ -92,7 +98,8 @@ class IdempotencyMiddleware:
             body.seek(0)
             await self._run_and_store(scope, _replaying_receive(body, receive), send, owner, key)
 
-    def _owner(self, authorization: bytes | None) -> str | None:
+    def _caller(self, authorization: bytes | None) -> tuple[str, uuid.UUID] | None:
+        """The key's owner (``kind:id``) and the token's session, for a valid token."""
         if not authorization:
             return None
         scheme, _, token = authorization.decode("latin-1").partition(" ")
@@ -102,7 +109,7 @@ class IdempotencyMiddleware:
             claims = self._tokens().decode(token.strip())
         except InvalidToken:
             return None
-        return f"{claims.kind}:{claims.subject}"
+        return f"{claims.kind}:{claims.subject}", claims.session_id
 
     async def _reserve(
         self, owner: str, key: str, request_hash: str
