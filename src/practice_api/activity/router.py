@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from practice_api.activity.schemas import ActivityPage
 from practice_api.activity.service import activity_page
 from practice_api.core.errors import problem_responses
 from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.schemas import QueryDateTime
 from practice_api.db import SessionDep
 
 router = APIRouter(prefix="/v1/activity", tags=["activity"])
@@ -37,27 +37,20 @@ async def list_activity(
         Query(max_length=20, description="Event types (repeat the parameter for several)"),
     ] = None,
     occurred_after: Annotated[
-        dt.datetime | None, Query(description="From this time on (inclusive), RFC 3339")
+        QueryDateTime | None, Query(description="From this time on (inclusive), RFC 3339")
     ] = None,
     occurred_before: Annotated[
-        dt.datetime | None, Query(description="Before this time (exclusive), RFC 3339")
+        QueryDateTime | None, Query(description="Before this time (exclusive), RFC 3339")
     ] = None,
 ) -> ActivityPage:
     filters = ActivityFilters(
         actor_id=actor_id,
         entity_id=entity_id,
         types=type or (),
-        occurred_after=_aware(occurred_after),
-        occurred_before=_aware(occurred_before),
+        occurred_after=occurred_after,
+        occurred_before=occurred_before,
     )
     rows, cursor = await repository.firm_activity(
         session, principal.firm_id, filters, page, order_by
     )
     return activity_page(rows, cursor)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """Times without a zone are read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value

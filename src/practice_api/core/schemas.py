@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, get_args
+import datetime as dt
+import re
+from typing import Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Strict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
 _STRICT_SCALARS = (bool, int, float)
 
@@ -94,3 +104,23 @@ class PatchModel(InputModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # Pydantic would also read numbers as Unix times; the published format is RFC 3339 only.
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("expected an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
+    return value
+
+
+# A date-time given in a query string or form: RFC 3339 text, read as UTC when it has no zone.
+QueryDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=dt.UTC)),
+]
