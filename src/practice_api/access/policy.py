@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.access.firm import firm_policy
 from practice_api.access.levels import AccessLevel, entity_access
 from practice_api.access.matrix import RULES, Rule
 from practice_api.auth.principals import Principal, current_staff
@@ -77,13 +78,4 @@ def entity_policy(action: str) -> EntityPolicy:
     return policy
 
 
-def firm_policy(action: str) -> Callable[..., Awaitable[Principal]]:
-    rule = _rule(action, "firm")
-
-    async def policy(principal: Annotated[Principal, Depends(current_staff)]) -> Principal:
-        if not rule.allows("admin" if principal.is_admin else "none"):
-            raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
-        return principal
-
-    policy.__name__ = "can_" + action.replace(".", "_")
-    return policy
+__all__ = ["EntityContext", "ensure_allowed", "entity_policy", "firm_policy", "require"]
