@@ -108,9 +108,14 @@ def database_url(backend: str, database_urls: dict[str, str | None]) -> str:
     url = database_urls[backend]
     if url is None:
         pytest.skip(_pg_skip_reason or "backend unavailable")
+    mark_backend_used(backend)
+    return url
+
+
+def mark_backend_used(backend: str) -> None:
+    """Record that a test ran on ``backend`` (the run's last line lists them)."""
     if backend not in _used:
         _used.append(backend)
-    return url
 
 
 async def empty_all_tables(url: str) -> None:
