@@ -230,7 +230,7 @@ class S3Storage(ObjectStorage):
         parts: list[dict[str, Any]] = []
         stored = False
 
-        async def send_part(data: bytes) -> None:
+        async def send_part(data: bytearray) -> None:
             nonlocal upload_id
             if upload_id is None:
                 created = await self._call("create_multipart_upload", Bucket=self.bucket, Key=name)
@@ -252,14 +252,15 @@ class S3Storage(ObjectStorage):
                 size += len(chunk)
                 buffer += chunk
                 if len(buffer) >= self.part_size:
-                    data = bytes(buffer)
-                    buffer = bytearray()
-                    await send_part(data)
+                    # The part buffer itself goes out (no copy); the next part gets a new one.
+                    part, buffer = buffer, bytearray()
+                    await send_part(part)
+                    del part
             if upload_id is None:
-                await self._call("put_object", Bucket=self.bucket, Key=name, Body=bytes(buffer))
+                await self._call("put_object", Bucket=self.bucket, Key=name, Body=buffer)
             else:
                 if buffer:
-                    await send_part(bytes(buffer))
+                    await send_part(buffer)
                 buffer = bytearray()
                 await self._call(
                     "complete_multipart_upload",
