@@ -24,6 +24,7 @@ from practice_api.events.models import Event
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.policy import FileAction, entity_file_access
+from practice_api.files.repository import count_files_of_entity
 from practice_api.files.router import get_storage, router
 from practice_api.files.storage import LocalStorage, ObjectStorage
 from tests.files import samples
@@ -417,8 +418,10 @@ async def test_delete_is_soft_then_purged_after_retention(
         problem(await client.get(url, headers=admin.headers), 404, "file_not_found")
     listed = await client.get(f"/v1/entities/{ENTITY}/files", headers=admin.headers)
     assert listed.json()["items"] == []
-    # Kept for the retention period...
+    # Kept for the retention period (and keeping the entity from being destroyed)...
     assert len(await leftovers(file_storage)) == 2
+    async with files_app.state.sessionmaker() as session:
+        assert await count_files_of_entity(session, ENTITY) == 1
     async with files_app.state.sessionmaker() as session:
         assert await service.purge_deleted_files(session, file_storage, retention_days=30) == 0
         await session.commit()
@@ -428,6 +431,8 @@ async def test_delete_is_soft_then_purged_after_retention(
         assert await service.purge_deleted_files(session, file_storage, retention_days=0) == 1
         await session.commit()
     await assert_nothing_stored(files_app, file_storage)
+    async with files_app.state.sessionmaker() as session:
+        assert await count_files_of_entity(session, ENTITY) == 0
     assert (await event_types(files_app))[-2:] == ["file.deleted", "file.purged"]
 
 

@@ -1,20 +1,22 @@
 """Who may do what with the files of an entity.
 
-The rule (issue 7), implemented in ``check_entity_file_access`` when entities, shares and
-contacts land:
+The rule (issue 7), by the caller's access level on the file's entity (the levels of
+``access.levels``: admin, owner = the responsible, editor / viewer = shared with):
 
-| principal                                        | view / download | upload, version | delete |
-| ------------------------------------------------ | --------------- | --------------- | ------ |
-| firm admin                                       | yes             | yes             | yes    |
-| staff who owns / is responsible for / created it | yes             | yes             | yes    |
-| staff it is shared with (viewer)                 | yes             | 403             | 403    |
-| contact granted the entity as `contributor`      | yes (shared)    | yes             | 403    |
-| contact granted the entity as `viewer`           | yes (shared)    | 403             | 403    |
-| anyone else (other staff, other contacts, guest) | 404             | 404             | 404    |
+| caller                                   | view / download | upload, version | delete |
+| ---------------------------------------- | --------------- | --------------- | ------ |
+| admin, owner (responsible), editor       | yes             | yes             | yes    |
+| viewer (shared read-only)                | yes             | 403             | 403    |
+| contact with `contributor` on the entity | yes (shared)    | yes             | 403    |
+| contact with `viewer` on the entity      | yes (shared)    | 403             | 403    |
+| no access, other firm, guest             | 404             | 404             | 404    |
 
 A file's access is its entity's: the file routes load the file (firm-scoped, not
 deleted), then ask about ``file.entity_id``. Routes take the check as a dependency
-(``EntityFileAccessDep``) so tests, and the merge, can supply it.
+(``EntityFileAccessDep``) so tests can supply it, and the merge replaces the body of
+``check_entity_file_access`` with the entities policy (matrix rows ``files.view``,
+``files.upload``, ``files.delete``). Contacts reach files through portal routes that
+reuse the same service functions.
 """
 
 from __future__ import annotations

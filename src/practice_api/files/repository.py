@@ -105,3 +105,12 @@ async def expired_deleted_files(
     for version in versions:
         by_document[version.document_id].append(version)
     return [(d, by_document[d.id]) for d in documents]
+
+
+async def count_files_of_entity(session: AsyncSession, entity_id: uuid.UUID) -> int:
+    """Files that keep an entity from being destroyed, deleted ones in retention included
+    (for ``entities.dependents.register_dependent("files", ...)``)."""
+    count = await session.scalar(
+        select(func.count()).select_from(FileDocument).where(FileDocument.entity_id == entity_id)
+    )
+    return int(count or 0)
