@@ -1,7 +1,7 @@
 """files: documents and their stored versions
 
 Revision ID: 0006
-Revises: 0002 (re-chained after the entities migrations at merge)
+Revises: 0005
 Create Date: 2026-11-23 11:43:53.877828
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import practice_api.db
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,6 +36,12 @@ def upgrade() -> None:
             ["firms.id"],
             name=op.f("fk_file_documents_firm_id_firms"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["entities.id"],
+            name=op.f("fk_file_documents_entity_id_entities"),
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_file_documents")),
     )
@@ -67,6 +73,12 @@ def upgrade() -> None:
             ["file_documents.id"],
             name=op.f("fk_stored_files_document_id_file_documents"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["entities.id"],
+            name=op.f("fk_stored_files_entity_id_entities"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["firm_id"],

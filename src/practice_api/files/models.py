@@ -35,8 +35,9 @@ class FileDocument(IdMixin, TimestampMixin, VersionedMixin, Base):
     firm_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("firms.id", ondelete="CASCADE"), index=True
     )
-    # The foreign key to entities is added when entities land.
-    entity_id: Mapped[uuid.UUID]
+    # RESTRICT: an entity with files (deleted ones in retention too) is archived, never
+    # deleted (see entities.dependents); the files go only through purge_deleted_files.
+    entity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entities.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(255))  # the current version's name
     current_version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[dt.datetime | None]
@@ -63,7 +64,9 @@ class StoredFile(IdMixin, Base):
     document_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("file_documents.id", ondelete="CASCADE")
     )
-    entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    entity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("entities.id", ondelete="RESTRICT"), index=True
+    )
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(255))
