@@ -130,6 +130,13 @@ class Settings(BaseSettings):
         description="How long a deleted file's versions and bytes are kept before purge.",
     )
 
+    file_purge_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often the dispatcher (in the API process or `practice-api worker`) "
+        "purges deleted files past their retention; 0 turns purging off.",
+    )
+
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.environment == "production" and not self.secret_key:

@@ -12,11 +12,10 @@ The rule (issue 7), by the caller's access level on the file's entity (the level
 | no access, other firm, guest             | 404             | 404             | 404    |
 
 A file's access is its entity's: the file routes load the file (firm-scoped, not
-deleted), then ask about ``file.entity_id``. Routes take the check as a dependency
-(``EntityFileAccessDep``) so tests can supply it, and the merge replaces the body of
-``check_entity_file_access`` with the entities policy (matrix rows ``files.view``,
-``files.upload``, ``files.delete``). Contacts reach files through portal routes that
-reuse the same service functions.
+deleted), then ask about ``file.entity_id``. The staff rows are the permission matrix's
+``files.view``, ``files.upload`` and ``files.delete`` (``access.matrix``); routes take the
+check as a dependency (``EntityFileAccessDep``). The contact rows belong to the portal
+routes (issue 6), which reuse the same service functions.
 """
 
 from __future__ import annotations
@@ -28,8 +27,9 @@ from typing import Annotated, Literal
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.access.policy import require
 from practice_api.auth.principals import Principal
-from practice_api.core.errors import NotFound
+from practice_api.entities.repository import EntityRepository
 
 FileAction = Literal["view", "upload", "delete"]
 EntityFileAccess = Callable[[AsyncSession, Principal, uuid.UUID, FileAction], Awaitable[None]]
@@ -38,12 +38,9 @@ EntityFileAccess = Callable[[AsyncSession, Principal, uuid.UUID, FileAction], Aw
 async def check_entity_file_access(
     session: AsyncSession, principal: Principal, entity_id: uuid.UUID, action: FileAction
 ) -> None:
-    """Raise NotFound (entity not visible) or Forbidden (visible, action not allowed).
-
-    Entities do not exist yet on this branch: everything is refused as not found until
-    the table above is wired to the entities, shares and contacts policies.
-    """
-    raise NotFound("No entity with that id.", code="entity_not_found")
+    """Raise NotFound (entity not visible) or Forbidden (visible, action not allowed)."""
+    entity = await EntityRepository(session, principal).get_or_404(entity_id)
+    await require(session, principal, entity, f"files.{action}")
 
 
 def entity_file_access() -> EntityFileAccess:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering, PageParams, paginate
 from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.entities.dependents import register_dependent
 from practice_api.files.models import FileDocument, StoredFile
 
 FILE_ORDERING = Ordering(
@@ -92,6 +93,8 @@ async def expired_deleted_files(
             .where(FileDocument.deleted_at.is_not(None), FileDocument.deleted_at < deleted_before)
             .order_by(FileDocument.deleted_at, FileDocument.id)
             .limit(limit)
+            # Several workers on PostgreSQL purge different files (SQLite ignores this).
+            .with_for_update(skip_locked=True, of=FileDocument)
         )
     ).all()
     if not documents:
@@ -114,3 +117,7 @@ async def count_files_of_entity(session: AsyncSession, entity_id: uuid.UUID) -> 
         select(func.count()).select_from(FileDocument).where(FileDocument.entity_id == entity_id)
     )
     return int(count or 0)
+
+
+# An entity with files (deleted ones in retention included) is archived, not deleted.
+register_dependent("files", count_files_of_entity)

@@ -1,4 +1,4 @@
-"""File routes (staff). Not yet included in the app: it is wired when entities land.
+"""File routes (staff). Contacts reach files through portal routes (issue 6).
 
 Uploads are ``multipart/form-data`` with one ``file`` field, read from the request
 stream as it arrives (see ``files.upload``); the request body is not declared as a
@@ -36,20 +36,16 @@ from practice_api.files.schemas import (
     FileVersionRead,
     UploaderKind,
 )
-from practice_api.files.storage import ObjectStorage, storage_from_settings
+from practice_api.files.storage import ObjectStorage
 from practice_api.files.upload import ReceivedFile, UploadPolicy, receive_multipart_upload
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(tags=["files"])
 
 
-def get_storage(request: Request) -> ObjectStorage:
-    """The app's storage backend, built once from its settings."""
-    storage: ObjectStorage | None = getattr(request.app.state, "file_storage", None)
-    if storage is None:
-        storage = storage_from_settings(request.app.state.runtime.settings)
-        request.app.state.file_storage = storage
-    return storage
+def get_storage(runtime: RuntimeDep) -> ObjectStorage:
+    """The app's storage backend (``Runtime.storage``, built once from the settings)."""
+    return runtime.storage
 
 
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
