@@ -1,8 +1,5 @@
-"""The file routes as a user meets them, through a test app that mounts the files router.
-
-Entities do not exist on this branch yet, so an entity is any UUID and access to it comes
-from ``Grants`` (standing in for the entities / shares / contacts policy); the storage
-backend is the local folder or the SeaweedFS server.
+"""The file routes as a user meets them: real entities, shares and the permission matrix;
+the storage backend is the local folder or the SeaweedFS server.
 """
 
 from __future__ import annotations
@@ -18,44 +15,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from practice_api.auth.principals import Principal
-from practice_api.core.errors import Forbidden, NotFound
 from practice_api.events.models import Event
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
-from practice_api.files.policy import FileAction, entity_file_access
 from practice_api.files.repository import count_files_of_entity
-from practice_api.files.router import get_storage, router
+from practice_api.files.router import get_storage
 from practice_api.files.storage import LocalStorage, ObjectStorage
+from tests.factories import create_entity
 from tests.files import samples
 from tests.files.test_storage import leftovers
 from tests.helpers import Actor, Api, problem
-
-
-class Grants:
-    """Who may do what on which entity: ``editor`` or ``viewer``; admins everything."""
-
-    def __init__(self) -> None:
-        self.roles: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
-
-    def grant(self, actor: Actor, entity_id: uuid.UUID, role: str) -> None:
-        self.roles[(uuid.UUID(actor.user_id), entity_id)] = role
-
-    async def check(
-        self, _session: Any, principal: Principal, entity_id: uuid.UUID, action: FileAction
-    ) -> None:
-        if principal.is_admin:
-            return
-        role = self.roles.get((principal.id, entity_id))
-        if role is None:
-            raise NotFound("No entity with that id.", code="entity_not_found")
-        if action != "view" and role != "editor":
-            raise Forbidden("Viewers cannot change files.", code="entity_edit_forbidden")
-
-
-@pytest.fixture
-def grants() -> Grants:
-    return Grants()
 
 
 @pytest.fixture
@@ -69,9 +38,7 @@ def file_storage(app: Any, settings: Any, tmp_path: Path) -> ObjectStorage:
 
 
 @pytest.fixture
-def files_app(app: Any, grants: Grants, file_storage: ObjectStorage) -> Any:
-    app.include_router(router)
-    app.dependency_overrides[entity_file_access] = lambda: grants.check
+def files_app(app: Any, file_storage: ObjectStorage) -> Any:
     app.dependency_overrides[get_storage] = lambda: file_storage
     return app
 
@@ -81,7 +48,9 @@ async def admin(api: Api, files_app: Any) -> Actor:
     return await api.sign_up_firm()
 
 
-ENTITY = uuid.UUID("01900000-0000-7000-8000-000000000001")
+@pytest.fixture
+async def entity(api: Api, admin: Actor) -> str:
+    return str((await create_entity(api, admin, name="Nordic Timber AS"))["id"])
 
 
 def form(data: bytes, name: str = "report.pdf") -> dict[str, Any]:
@@ -89,9 +58,13 @@ def form(data: bytes, name: str = "report.pdf") -> dict[str, Any]:
 
 
 async def upload(
-    client: httpx.AsyncClient, who: Actor, data: bytes, name: str = "report.pdf", **kw: Any
+    client: httpx.AsyncClient,
+    who: Actor,
+    entity: str,
+    data: bytes,
+    name: str = "report.pdf",
+    **kw: Any,
 ) -> httpx.Response:
-    entity = kw.pop("entity", ENTITY)
     return await client.post(
         f"/v1/entities/{entity}/files", headers=who.headers, **form(data, name), **kw
     )
@@ -103,8 +76,13 @@ async def count(app: Any, model: Any) -> int:
 
 
 async def event_types(app: Any) -> list[str]:
+    """The file events so far, oldest first."""
     async with app.state.sessionmaker() as session:
-        return list(await session.scalars(select(Event.type).order_by(Event.occurred_at)))
+        return list(
+            await session.scalars(
+                select(Event.type).where(Event.type.like("file.%")).order_by(Event.occurred_at)
+            )
+        )
 
 
 async def assert_nothing_stored(app: Any, storage: ObjectStorage) -> None:
@@ -128,14 +106,19 @@ class TestUploadAndDownload:
         return "s3"
 
     async def test_round_trip_is_byte_exact(
-        self, client: httpx.AsyncClient, admin: Actor, files_app: Any, file_storage: ObjectStorage
+        self,
+        entity: str,
+        client: httpx.AsyncClient,
+        admin: Actor,
+        files_app: Any,
+        file_storage: ObjectStorage,
     ) -> None:
         data = samples.PDF + os.urandom(300_000)
-        created = await upload(client, admin, data, "Årsrapport 2026.pdf")
+        created = await upload(client, admin, entity, data, "Årsrapport 2026.pdf")
         assert created.status_code == 201, created.text
         body = created.json()
         assert created.headers["location"] == f"/v1/files/{body['id']}"
-        assert body["entity_id"] == str(ENTITY)
+        assert body["entity_id"] == entity
         assert body["name"] == "Årsrapport 2026.pdf"
         assert body["content_type"] == "application/pdf"
         assert body["size"] == len(data)
@@ -159,10 +142,13 @@ class TestUploadAndDownload:
         assert await event_types(files_app) == ["file.uploaded", "file.downloaded"]
 
 
-async def test_metadata_and_list(client: httpx.AsyncClient, admin: Actor) -> None:
-    first = (await upload(client, admin, samples.PDF, "a.pdf")).json()
-    second = (await upload(client, admin, samples.CSV, "ledger.csv")).json()
-    await upload(client, admin, samples.PNG, "elsewhere.png", entity=uuid.uuid4())
+async def test_metadata_and_list(
+    entity: str, client: httpx.AsyncClient, api: Api, admin: Actor
+) -> None:
+    first = (await upload(client, admin, entity, samples.PDF, "a.pdf")).json()
+    second = (await upload(client, admin, entity, samples.CSV, "ledger.csv")).json()
+    elsewhere = str((await create_entity(api, admin, name="Elsewhere"))["id"])
+    await upload(client, admin, elsewhere, samples.PNG, "elsewhere.png")
 
     got = await client.get(f"/v1/files/{first['id']}", headers=admin.headers)
     assert got.status_code == 200 and got.json() == first
@@ -171,23 +157,23 @@ async def test_metadata_and_list(client: httpx.AsyncClient, admin: Actor) -> Non
     )
     assert again.status_code == 304
 
-    listed = await client.get(f"/v1/entities/{ENTITY}/files", headers=admin.headers)
+    listed = await client.get(f"/v1/entities/{entity}/files", headers=admin.headers)
     assert [f["id"] for f in listed.json()["items"]] == [second["id"], first["id"]]
     by_type = await client.get(
-        f"/v1/entities/{ENTITY}/files", params={"content_type": "text/csv"}, headers=admin.headers
+        f"/v1/entities/{entity}/files", params={"content_type": "text/csv"}, headers=admin.headers
     )
     assert [f["name"] for f in by_type.json()["items"]] == ["ledger.csv"]
     by_name = await client.get(
-        f"/v1/entities/{ENTITY}/files",
+        f"/v1/entities/{entity}/files",
         params={"q": "A.P", "order_by": "name"},
         headers=admin.headers,
     )
     assert [f["name"] for f in by_name.json()["items"]] == ["a.pdf"]
     paged = await client.get(
-        f"/v1/entities/{ENTITY}/files", params={"limit": 1}, headers=admin.headers
+        f"/v1/entities/{entity}/files", params={"limit": 1}, headers=admin.headers
     )
     rest = await client.get(
-        f"/v1/entities/{ENTITY}/files",
+        f"/v1/entities/{entity}/files",
         params={"limit": 1, "cursor": paged.json()["next_cursor"]},
         headers=admin.headers,
     )
@@ -197,9 +183,9 @@ async def test_metadata_and_list(client: httpx.AsyncClient, admin: Actor) -> Non
     ]
 
 
-async def test_ranges(client: httpx.AsyncClient, admin: Actor, files_app: Any) -> None:
+async def test_ranges(entity: str, client: httpx.AsyncClient, admin: Actor, files_app: Any) -> None:
     data = samples.PDF + bytes(range(256)) * 100
-    body = (await upload(client, admin, data)).json()
+    body = (await upload(client, admin, entity, data)).json()
     url, size = body["content_url"], len(data)
 
     async def get(**headers: str) -> httpx.Response:
@@ -239,22 +225,26 @@ async def test_ranges(client: httpx.AsyncClient, admin: Actor, files_app: Any) -
 
 
 async def test_too_large_leaves_nothing(
-    client: httpx.AsyncClient, admin: Actor, files_app: Any, file_storage: ObjectStorage
+    entity: str,
+    client: httpx.AsyncClient,
+    admin: Actor,
+    files_app: Any,
+    file_storage: ObjectStorage,
 ) -> None:
     data = samples.PDF + bytes(2 * 1024 * 1024)
-    problem(await upload(client, admin, data), 413, "file_too_large")
+    problem(await upload(client, admin, entity, data), 413, "file_too_large")
     await assert_nothing_stored(files_app, file_storage)
 
 
 async def test_declared_length_too_large_is_refused_before_reading(
-    client: httpx.AsyncClient, admin: Actor, files_app: Any
+    entity: str, client: httpx.AsyncClient, admin: Actor, files_app: Any
 ) -> None:
     async def endless() -> AsyncIterator[bytes]:
         raise AssertionError("the body must not be read")
         yield b""
 
     response = await client.post(
-        f"/v1/entities/{ENTITY}/files",
+        f"/v1/entities/{entity}/files",
         content=endless(),
         headers={
             **admin.headers,
@@ -266,31 +256,39 @@ async def test_declared_length_too_large_is_refused_before_reading(
 
 
 async def test_unsupported_type_leaves_nothing(
-    client: httpx.AsyncClient, admin: Actor, files_app: Any, file_storage: ObjectStorage
+    entity: str,
+    client: httpx.AsyncClient,
+    admin: Actor,
+    files_app: Any,
+    file_storage: ObjectStorage,
 ) -> None:
-    body = problem(await upload(client, admin, samples.EXE, "invoice.pdf"), 415)
+    body = problem(await upload(client, admin, entity, samples.EXE, "invoice.pdf"), 415)
     assert body["code"] == "file_type_not_allowed"
     assert body["content_type"] == "application/vnd.microsoft.portable-executable"
-    problem(await upload(client, admin, samples.HTML, "page.pdf"), 415)
+    problem(await upload(client, admin, entity, samples.HTML, "page.pdf"), 415)
     await assert_nothing_stored(files_app, file_storage)
 
 
 async def test_empty_file_refused(
-    client: httpx.AsyncClient, admin: Actor, files_app: Any, file_storage: ObjectStorage
+    entity: str,
+    client: httpx.AsyncClient,
+    admin: Actor,
+    files_app: Any,
+    file_storage: ObjectStorage,
 ) -> None:
-    problem(await upload(client, admin, b""), 422, "file_empty")
+    problem(await upload(client, admin, entity, b""), 422, "file_empty")
     await assert_nothing_stored(files_app, file_storage)
 
 
-async def test_not_multipart(client: httpx.AsyncClient, admin: Actor) -> None:
+async def test_not_multipart(entity: str, client: httpx.AsyncClient, admin: Actor) -> None:
     response = await client.post(
-        f"/v1/entities/{ENTITY}/files", content=samples.PDF, headers=admin.headers
+        f"/v1/entities/{entity}/files", content=samples.PDF, headers=admin.headers
     )
     problem(response, 415, "multipart_required")
 
 
 async def test_hostile_file_name_is_stored_safely(
-    client: httpx.AsyncClient, admin: Actor, file_storage: ObjectStorage, settings: Any
+    entity: str, client: httpx.AsyncClient, admin: Actor, file_storage: ObjectStorage, settings: Any
 ) -> None:
     # Raw bytes, as a hostile client sends them (httpx would percent-encode controls).
     hostile = "../../../etc/\u202epass\x01wd\x1f\x7f.pdf".encode()
@@ -302,7 +300,7 @@ async def test_hostile_file_name_is_stored_safely(
         + b"\r\n--xx--\r\n"
     )
     response = await client.post(
-        f"/v1/entities/{ENTITY}/files",
+        f"/v1/entities/{entity}/files",
         content=raw,
         headers={**admin.headers, "Content-Type": "multipart/form-data; boundary=xx"},
     )
@@ -319,37 +317,41 @@ async def test_hostile_file_name_is_stored_safely(
 
 
 async def test_viewer_downloads_but_cannot_upload_or_delete(
+    entity: str,
     client: httpx.AsyncClient,
     api: Api,
     admin: Actor,
-    grants: Grants,
     files_app: Any,
     file_storage: ObjectStorage,
 ) -> None:
     viewer = await api.add_staff(admin)
-    grants.grant(viewer, ENTITY, "viewer")
-    problem(await upload(client, viewer, samples.PDF), 403, "entity_edit_forbidden")
+    shared = await client.post(
+        f"/v1/entities/{entity}/shares", json={"user_id": viewer.user_id}, headers=admin.headers
+    )
+    assert shared.json()["role"] == "viewer"
+    problem(await upload(client, viewer, entity, samples.PDF), 403, "files_upload_forbidden")
     await assert_nothing_stored(files_app, file_storage)
 
-    body = (await upload(client, admin, samples.PDF)).json()
+    body = (await upload(client, admin, entity, samples.PDF)).json()
     assert (await client.get(body["content_url"], headers=viewer.headers)).content == samples.PDF
-    listed = await client.get(f"/v1/entities/{ENTITY}/files", headers=viewer.headers)
+    listed = await client.get(f"/v1/entities/{entity}/files", headers=viewer.headers)
     assert len(listed.json()["items"]) == 1
     versions = await client.post(
         f"/v1/files/{body['id']}/versions", headers=viewer.headers, **form(samples.PDF)
     )
-    problem(versions, 403)
-    problem(await client.delete(f"/v1/files/{body['id']}", headers=viewer.headers), 403)
+    problem(versions, 403, "files_upload_forbidden")
+    deleted = await client.delete(f"/v1/files/{body['id']}", headers=viewer.headers)
+    problem(deleted, 403, "files_delete_forbidden")
 
 
 async def test_without_access_everything_is_not_found(
-    client: httpx.AsyncClient, api: Api, admin: Actor, files_app: Any
+    entity: str, client: httpx.AsyncClient, api: Api, admin: Actor, files_app: Any
 ) -> None:
     # Stands for a contact (or staff) without a grant on the entity: existence is hidden.
     outsider = await api.add_staff(admin)
-    body = (await upload(client, admin, samples.PDF)).json()
-    problem(await upload(client, outsider, samples.PDF), 404, "entity_not_found")
-    problem(await client.get(f"/v1/entities/{ENTITY}/files", headers=outsider.headers), 404)
+    body = (await upload(client, admin, entity, samples.PDF)).json()
+    problem(await upload(client, outsider, entity, samples.PDF), 404, "entity_not_found")
+    problem(await client.get(f"/v1/entities/{entity}/files", headers=outsider.headers), 404)
     for url in (f"/v1/files/{body['id']}", body["content_url"], f"/v1/files/{body['id']}/versions"):
         problem(await client.get(url, headers=outsider.headers), 404)
     problem(await client.delete(f"/v1/files/{body['id']}", headers=outsider.headers), 404)
@@ -357,16 +359,18 @@ async def test_without_access_everything_is_not_found(
 
 
 async def test_other_firm_cannot_see_the_file(
-    client: httpx.AsyncClient, api: Api, admin: Actor
+    entity: str, client: httpx.AsyncClient, api: Api, admin: Actor
 ) -> None:
     other_admin = await api.sign_up_firm("Rival Audit")
-    body = (await upload(client, admin, samples.PDF)).json()
+    body = (await upload(client, admin, entity, samples.PDF)).json()
     for url in (f"/v1/files/{body['id']}", body["content_url"]):
         problem(await client.get(url, headers=other_admin.headers), 404, "file_not_found")
 
 
-async def test_versions(client: httpx.AsyncClient, admin: Actor, files_app: Any) -> None:
-    first = await upload(client, admin, samples.PDF, "draft.pdf")
+async def test_versions(
+    entity: str, client: httpx.AsyncClient, admin: Actor, files_app: Any
+) -> None:
+    first = await upload(client, admin, entity, samples.PDF, "draft.pdf")
     file_id, etag = first.json()["id"], first.headers["etag"]
     v2 = await client.post(
         f"/v1/files/{file_id}/versions",
@@ -399,9 +403,13 @@ async def test_versions(client: httpx.AsyncClient, admin: Actor, files_app: Any)
 
 
 async def test_delete_is_soft_then_purged_after_retention(
-    client: httpx.AsyncClient, admin: Actor, files_app: Any, file_storage: ObjectStorage
+    entity: str,
+    client: httpx.AsyncClient,
+    admin: Actor,
+    files_app: Any,
+    file_storage: ObjectStorage,
 ) -> None:
-    body = (await upload(client, admin, samples.PDF)).json()
+    body = (await upload(client, admin, entity, samples.PDF)).json()
     await client.post(
         f"/v1/files/{body['id']}/versions", headers=admin.headers, **form(samples.PDF + b"2")
     )
@@ -416,12 +424,12 @@ async def test_delete_is_soft_then_purged_after_retention(
     ).status_code == 204
     for url in (f"/v1/files/{body['id']}", body["content_url"]):
         problem(await client.get(url, headers=admin.headers), 404, "file_not_found")
-    listed = await client.get(f"/v1/entities/{ENTITY}/files", headers=admin.headers)
+    listed = await client.get(f"/v1/entities/{entity}/files", headers=admin.headers)
     assert listed.json()["items"] == []
     # Kept for the retention period (and keeping the entity from being destroyed)...
     assert len(await leftovers(file_storage)) == 2
     async with files_app.state.sessionmaker() as session:
-        assert await count_files_of_entity(session, ENTITY) == 1
+        assert await count_files_of_entity(session, uuid.UUID(entity)) == 1
     async with files_app.state.sessionmaker() as session:
         assert await service.purge_deleted_files(session, file_storage, retention_days=30) == 0
         await session.commit()
@@ -432,11 +440,12 @@ async def test_delete_is_soft_then_purged_after_retention(
         await session.commit()
     await assert_nothing_stored(files_app, file_storage)
     async with files_app.state.sessionmaker() as session:
-        assert await count_files_of_entity(session, ENTITY) == 0
+        assert await count_files_of_entity(session, uuid.UUID(entity)) == 0
     assert (await event_types(files_app))[-2:] == ["file.deleted", "file.purged"]
 
 
 async def test_failed_transaction_deletes_the_stored_object(
+    entity: str,
     client: httpx.AsyncClient,
     admin: Actor,
     files_app: Any,
@@ -447,13 +456,13 @@ async def test_failed_transaction_deletes_the_stored_object(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(service, "add_file", failing_add_file)
-    response = await upload(client, admin, samples.PDF)
+    response = await upload(client, admin, entity, samples.PDF)
     assert response.status_code == 500
     await assert_nothing_stored(files_app, file_storage)
 
 
 async def test_interrupted_upload_leaves_no_row_and_no_object(
-    admin: Actor, files_app: Any, file_storage: ObjectStorage
+    entity: str, admin: Actor, files_app: Any, file_storage: ObjectStorage
 ) -> None:
     boundary = "b0undary"
     head = (
@@ -483,8 +492,8 @@ async def test_interrupted_upload_leaves_no_row_and_no_object(
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": f"/v1/entities/{ENTITY}/files",
-        "raw_path": f"/v1/entities/{ENTITY}/files".encode(),
+        "path": f"/v1/entities/{entity}/files",
+        "raw_path": f"/v1/entities/{entity}/files".encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [
