@@ -2,8 +2,7 @@
 """How much memory the API process gains while it receives a 200 MB upload.
 
 Starts the real app (SQLite + local files in a temporary folder, uvicorn) in a
-subprocess with the files router mounted (entity access allowed for the firm admin,
-since entities are not wired yet), signs up a firm, warms up with a small upload, then
+subprocess, signs up a firm, creates an entity, warms up with a small upload, then
 streams a 200 MiB multipart upload from a generator and reports the server's resident
 memory: before, peak during (VmHWM, reset before the upload), and after. Not a test:
 it prints figures; the target is a growth under 50 MB.
@@ -35,8 +34,6 @@ def serve(port: int, data_dir: str, storage_url: str | None) -> None:
     import uvicorn
 
     from practice_api.app import create_app
-    from practice_api.files.policy import entity_file_access
-    from practice_api.files.router import router
     from practice_api.schema import upgrade_to_head
     from practice_api.settings import Settings
 
@@ -51,12 +48,6 @@ def serve(port: int, data_dir: str, storage_url: str | None) -> None:
     )
     upgrade_to_head(settings.resolved_database_url)
     app = create_app(settings)
-    app.include_router(router)
-
-    async def admins_only(_session: object, principal: object, *_: object) -> None:
-        assert getattr(principal, "is_admin", False)
-
-    app.dependency_overrides[entity_file_access] = lambda: admins_only
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -148,11 +139,11 @@ def run_benchmark(pid: int, base: str, mib: int) -> int:
             "/v1/auth/token",
             data={"username": "bench@example.com", "password": "correct horse battery"},
         ).json()["access_token"]
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-        }
-        url = "/v1/entities/01900000-0000-7000-8000-000000000001/files"
+        auth = {"Authorization": f"Bearer {token}"}
+        entity = client.post("/v1/entities", json={"name": "Bench Client"}, headers=auth)
+        entity.raise_for_status()
+        headers = {**auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        url = f"/v1/entities/{entity.json()['id']}/files"
 
         warm = client.post(url, content=multipart(1024 * 1024, hashlib.sha256()), headers=headers)
         warm.raise_for_status()
