@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BeforeValidator
 
 from practice_api.activity import repository
 from practice_api.activity.policy import CanReadFirmActivity
@@ -14,6 +15,16 @@ from practice_api.activity.service import activity_page
 from practice_api.core.errors import problem_responses
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
+
+
+def _not_a_number(value: object) -> object:
+    """RFC 3339 only: refuse the Unix timestamps Pydantic would otherwise accept."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
+    return value
+
+
+RFC3339 = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
 
 router = APIRouter(prefix="/v1/activity", tags=["activity"])
 
@@ -37,10 +48,10 @@ async def list_activity(
         Query(max_length=20, description="Event types (repeat the parameter for several)"),
     ] = None,
     occurred_after: Annotated[
-        dt.datetime | None, Query(description="From this time on (inclusive), RFC 3339")
+        RFC3339 | None, Query(description="From this time on (inclusive), RFC 3339")
     ] = None,
     occurred_before: Annotated[
-        dt.datetime | None, Query(description="Before this time (exclusive), RFC 3339")
+        RFC3339 | None, Query(description="Before this time (exclusive), RFC 3339")
     ] = None,
 ) -> ActivityPage:
     filters = ActivityFilters(
