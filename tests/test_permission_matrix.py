@@ -45,6 +45,7 @@ class Call:
     json: Any = None
     data: dict[str, str] | None = None
     headers: dict[str, str] | None = None  # instead of the caller's own
+    files: dict[str, Any] | None = None  # a multipart body
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,6 +166,30 @@ async def set_owner(w: World, a: Actor) -> Call:
     return Call("PUT", f"/v1/entities/{await entity(w)}/owner", json={"owner_id": w.other_owner_id})
 
 
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def multipart() -> dict[str, Any]:
+    return {"file": ("report.pdf", PDF, "application/pdf")}
+
+
+async def stored_file(w: World) -> str:
+    """A file on a fresh entity (uploaded by the admin)."""
+    entity_id = await entity(w)
+    response = await w.api.client.post(
+        f"/v1/entities/{entity_id}/files", files=multipart(), headers=w.admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def upload_to(factory: Factory, template: str) -> Recipe:
+    async def recipe(w: World, a: Actor) -> Call:
+        return Call("POST", template.format(id=await factory(w)), files=multipart())
+
+    return recipe
+
+
 WEBHOOK = {"url": "http://127.0.0.1:9/hook", "event_types": ["entity.created"]}
 
 
@@ -250,6 +275,14 @@ RECIPES: dict[str, Recipe] = {
     "shares_list_firm": fixed("GET", "/v1/shares"),
     "shares_bulk_create": bulk_share,
     "entities_activity": on(entity, "GET", "/v1/entities/{id}/activity"),
+    "files_list": on(entity, "GET", "/v1/entities/{id}/files"),
+    "files_upload": upload_to(entity, "/v1/entities/{id}/files"),
+    "files_get": on(stored_file, "GET", "/v1/files/{id}"),
+    "files_download": on(stored_file, "GET", "/v1/files/{id}/content"),
+    "files_versions_list": on(stored_file, "GET", "/v1/files/{id}/versions"),
+    "files_versions_get": on(stored_file, "GET", "/v1/files/{id}/versions/1"),
+    "files_versions_create": upload_to(stored_file, "/v1/files/{id}/versions"),
+    "files_delete": on(stored_file, "DELETE", "/v1/files/{id}"),
     "activity_list": fixed("GET", "/v1/activity"),
     "notifications_list": fixed("GET", "/v1/notifications"),
     "notifications_unread_count": fixed("GET", "/v1/notifications/unread-count"),
@@ -329,6 +362,7 @@ async def test_every_route_answers_every_level_as_the_matrix_says(api: Api, app:
                 call.path,
                 json=call.json,
                 data=call.data,
+                files=call.files,
                 headers=call.headers or actor.headers,
             )
             calls += 1
@@ -341,7 +375,7 @@ async def test_every_route_answers_every_level_as_the_matrix_says(api: Api, app:
         if rule.scope not in ("public",):
             call = await RECIPES[key](w, w.admin)
             anonymous = await api.client.request(
-                call.method, call.path, json=call.json, data=call.data
+                call.method, call.path, json=call.json, data=call.data, files=call.files
             )
             if anonymous.status_code != 401:
                 mismatches.append(f"{key} without a token: got {anonymous.status_code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +25,9 @@ from practice_api.entities.router import router as entities_router
 from practice_api.events.dispatcher import Dispatcher
 from practice_api.events.openapi import install_webhook_docs
 from practice_api.events.outbox import WAKE_KEY
+from practice_api.files.router import router as files_router
+from practice_api.files.scheduled import purge_periodically
+from practice_api.files.storage import storage_from_settings
 from practice_api.firms.router import router as firms_router
 from practice_api.health.router import router as health_router
 from practice_api.notifications.router import router as notifications_router
@@ -44,6 +48,7 @@ ROUTERS = (
     owners_router,
     entities_router,
     shares_router,
+    files_router,
     notifications_router,
     webhooks_router,
     activity_router,
@@ -71,6 +76,7 @@ def build_runtime(settings: Settings) -> Runtime:
         tokens=TokenCodec(
             settings.signing_key, settings.jwt_algorithm, settings.access_token_ttl_seconds
         ),
+        storage=storage_from_settings(settings),
     )
 
 
@@ -85,11 +91,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_purging = asyncio.Event()
+        purging: asyncio.Task[None] | None = None
         if runtime.dispatcher is not None:
             runtime.dispatcher.start()
+            # The periodic jobs run where the dispatcher runs (here, or in the workers).
+            purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
         try:
             yield
         finally:
+            stop_purging.set()
+            if purging is not None:
+                await purging
             if runtime.dispatcher is not None:
                 await runtime.dispatcher.stop()
             await runtime.engine.dispose()
@@ -118,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens=lambda: app.state.tokens,
         session_is_live=lambda session_id: session_is_live(app.state.sessionmaker, session_id),
         ttl_seconds=settings.idempotency_ttl_seconds,
+        # Keyed bodies are spooled (to disk past 1 MiB) before the app runs; no bigger than an
+        # upload may be, plus room for the multipart framing.
+        max_body_bytes=settings.max_upload_bytes + 1024 * 1024,
     )
     if settings.cors_origins:
         app.add_middleware(

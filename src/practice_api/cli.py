@@ -86,21 +86,37 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from practice_api.app import build_runtime
     from practice_api.events.dispatcher import Dispatcher
+    from practice_api.files.scheduled import purge_once, purge_periodically
 
     runtime = build_runtime(settings)
     log = logging.getLogger("practice_api.worker")
 
     async def run() -> None:
         dispatcher = Dispatcher(runtime.sessionmaker, settings, name=args.name)
+        stop_purging = asyncio.Event()
+
+        def stop() -> None:
+            dispatcher.request_stop()
+            stop_purging.set()
+
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, dispatcher.request_stop)
+            loop.add_signal_handler(signum, stop)
         log.info("worker %s started", dispatcher.name)
         try:
             if args.once:
                 await dispatcher.drain()
+                await purge_once(runtime)
+            elif args.exit_when_idle:
+                await dispatcher.run(exit_when_idle=True)
             else:
-                await dispatcher.run(exit_when_idle=args.exit_when_idle)
+                # Deleted files past their retention are purged on a schedule, here too.
+                purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
+                try:
+                    await dispatcher.run()
+                finally:
+                    stop_purging.set()
+                    await purging
         finally:
             await dispatcher.aclose()
             await runtime.engine.dispose()
@@ -197,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="deliver notifications, e-mail and webhooks from the outbox"
     )
     worker.add_argument("--name", help="worker name in the outbox rows (default host:pid)")
-    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="deliver what is due now, purge expired deleted files, then exit",
+    )
     worker.add_argument(
         "--exit-when-idle", action="store_true", help="exit when nothing is due (batch jobs)"
     )

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -125,20 +126,40 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
+def after_rollback(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` if the request's transaction does not commit (e.g. delete a stored
+    object that no row will ever point to)."""
+    session.info.setdefault("after_rollback", []).append(callback)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: commit once at the end, or roll back."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with maker() as session:
-        try:
-            yield session
-        except AppError as error:
-            await (session.commit() if error.keep_changes else session.rollback())
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+    session = maker()
+    committed = False
+    try:
+        async with session:
+            try:
+                yield session
+            except AppError as error:
+                if error.keep_changes:
+                    await session.commit()
+                    committed = True
+                else:
+                    await session.rollback()
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+                committed = True
+    finally:
+        if not committed:
+            # Shielded: compensations run even when the request was cancelled.
+            with anyio.CancelScope(shield=True):
+                for callback in session.info.pop("after_rollback", []):
+                    await callback()
     for callback in session.info.pop("after_commit", []):
         await callback()
 

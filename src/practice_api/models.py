@@ -5,6 +5,7 @@ from practice_api.core.models import IdempotencyRecord, RateLimitHit
 from practice_api.db import Base
 from practice_api.entities.models import Entity
 from practice_api.events.models import Delivery, Event
+from practice_api.files.models import FileDocument, StoredFile
 from practice_api.firms.models import Firm
 from practice_api.notifications.models import Notification, NotificationPreference
 from practice_api.offices.models import Office
@@ -19,6 +20,7 @@ __all__ = [
     "Delivery",
     "Entity",
     "Event",
+    "FileDocument",
     "Firm",
     "IdempotencyRecord",
     "Notification",
@@ -28,6 +30,7 @@ __all__ = [
     "RateLimitHit",
     "RefreshToken",
     "Share",
+    "StoredFile",
     "User",
     "WebhookEndpoint",
 ]

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practice_api.core.security import PasswordHasher, TokenCodec
+from practice_api.files.storage import ObjectStorage
 from practice_api.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     hasher: PasswordHasher
     tokens: TokenCodec
+    # Where uploaded files live (local folder or S3), from PRACTICE_STORAGE_URL.
+    storage: ObjectStorage
     # The in-process outbox dispatcher (None when PRACTICE_RUN_DISPATCHER=false).
     dispatcher: Dispatcher | None = None
 

@@ -10,6 +10,34 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# What accounting and audit work exchanges: documents, spreadsheets, scans, mail, archives.
+DEFAULT_UPLOAD_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/tiff",
+    "image/webp",
+    "image/heic",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.ms-outlook",
+    "application/rtf",
+    "application/zip",
+    "text/plain",
+    "text/csv",
+    "application/xml",
+    "application/json",
+    "message/rfc822",
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRACTICE_", env_file=".env", extra="ignore")
@@ -72,6 +100,41 @@ class Settings(BaseSettings):
         default=24 * 3600,
         ge=0,
         description="After a secret rotation the old secret also signs for this long.",
+    )
+
+    # Files (see practice_api.files.storage for the storage URL forms).
+    storage_url: str | None = Field(
+        default=None,
+        description="Where uploaded files are kept: unset for the `files` folder inside the data "
+        "folder, `file:///abs/path` for another folder, or "
+        "`s3://bucket[/prefix]?endpoint=https://host:port&region=eu-west-1` for any "
+        "S3-compatible store.",
+    )
+    storage_access_key: str | None = Field(
+        default=None,
+        description="S3 access key; unset uses the AWS default chain (AWS_* variables, roles).",
+    )
+    storage_secret_key: str | None = Field(default=None, description="S3 secret key.")
+    max_upload_bytes: int = Field(
+        default=256 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes (413 above)."
+    )
+    upload_allowed_types: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_UPLOAD_TYPES),
+        description="Content types accepted for upload (sniffed from the bytes); `type/*` "
+        "accepts a whole family, `*` everything (415 otherwise).",
+    )
+    upload_allow_empty: bool = Field(default=False, description="Accept zero-byte files.")
+    file_retention_days: int = Field(
+        default=3650,
+        ge=0,
+        description="How long a deleted file's versions and bytes are kept before purge.",
+    )
+
+    file_purge_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often the dispatcher (in the API process or `practice-api worker`) "
+        "purges deleted files past their retention; 0 turns purging off.",
     )
 
     @model_validator(mode="after")

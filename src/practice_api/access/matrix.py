@@ -107,6 +107,14 @@ RULES: dict[str, Rule] = {
     "shares.bulk":       _rule("firm",      "ok    403   403    403    403  404", _ADMIN,
                                "Only firm admins may share in bulk."),
     "entity.activity":   _rule("entity",    "ok    ok    ok     ok     404  404"),
+    # files: viewers download; editors, the responsible and admins upload and delete
+    "files.view":        _rule("entity",    "ok    ok    ok     ok     404  404"),
+    "files.upload":      _rule("entity",    "ok    ok    ok     403    404  404",
+                               "files_upload_forbidden",
+                               "Viewers may not upload files or add versions."),
+    "files.delete":      _rule("entity",    "ok    ok    ok     403    404  404",
+                               "files_delete_forbidden",
+                               "Viewers may not delete files."),
     # events backbone: the firm's log and webhooks are for admins; notifications are one's own
     "activity.list_firm": _rule("firm",     "ok    403   403    403    403  ok", _ADMIN,
                                "Only firm admins may read the firm's activity log."),
@@ -182,6 +190,15 @@ ROUTE_ACTIONS: dict[str, str] = {
     "shares_list_firm": "shares.list_firm",
     "shares_bulk_create": "shares.bulk",
     "entities_activity": "entity.activity",
+    # files
+    "files_list": "files.view",
+    "files_get": "files.view",
+    "files_download": "files.view",
+    "files_versions_list": "files.view",
+    "files_versions_get": "files.view",
+    "files_upload": "files.upload",
+    "files_versions_create": "files.upload",
+    "files_delete": "files.delete",
     # events backbone
     "activity_list": "activity.list_firm",
     "notifications_list": "self",

@@ -13,14 +13,20 @@ import hashlib
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from practice_api.core.errors import AppError, BadRequest, Conflict, problem_response
+from practice_api.core.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    problem_response,
+)
 from practice_api.core.models import IdempotencyRecord
 from practice_api.core.security import InvalidToken, TokenCodec
 from practice_api.core.time import utcnow
@@ -39,8 +45,10 @@ class IdempotencyMiddleware:
         tokens: Callable[[], TokenCodec],
         session_is_live: Callable[[uuid.UUID], Awaitable[bool]],
         ttl_seconds: int,
+        max_body_bytes: int,
     ) -> None:
         self.app = app
+        self._max_body = max_body_bytes
         self._sessionmaker = sessionmaker
         self._tokens = tokens
         self._session_is_live = session_is_live
@@ -82,8 +90,19 @@ class IdempotencyMiddleware:
                 digest.update(b"\0")
             digest.update(headers.get(b"content-type", b""))
             digest.update(b"\0")
-            disconnected = await _read_body(receive, body, digest)
-            if disconnected:
+            outcome = await _read_body(receive, body, digest, self._max_body)
+            if outcome == "disconnected":
+                return
+            if outcome == "too_large":
+                await _send_error(
+                    scope,
+                    receive,
+                    send,
+                    PayloadTooLarge(
+                        f"The request body exceeds {self._max_body} bytes.",
+                        code="payload_too_large",
+                    ),
+                )
                 return
             request_hash = digest.hexdigest()
 
@@ -206,18 +225,24 @@ def _in_progress() -> Conflict:
     )
 
 
-async def _read_body(receive: Receive, sink: Any, digest: Any) -> bool:
-    """Read the whole request body into ``sink``; True when the client went away."""
+async def _read_body(
+    receive: Receive, sink: Any, digest: Any, limit: int
+) -> Literal["complete", "disconnected", "too_large"]:
+    """Read the whole request body into ``sink``, refusing more than ``limit`` bytes."""
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return True
+            return "disconnected"
         chunk = message.get("body", b"")
         if chunk:
+            size += len(chunk)
+            if size > limit:
+                return "too_large"
             sink.write(chunk)
             digest.update(chunk)
         if not message.get("more_body", False):
-            return False
+            return "complete"
 
 
 def _replaying_receive(body: Any, receive: Receive) -> Receive:

@@ -135,6 +135,19 @@ class SharePayload(ChangesPayload):
     )
 
 
+class FilePayload(Payload):
+    file_name: str = Field(description="The file's (cleaned) name.")
+    version: int = Field(description="The version number this event is about.")
+    size: int = Field(description="Bytes.")
+    content_type: str = Field(description="Sniffed from the bytes.")
+    sha256: str
+
+
+class FileRemoved(Payload):
+    file_name: str
+    versions: int = Field(description="How many versions the file had.")
+
+
 class WebhookEndpointPayload(ChangesPayload):
     url: str
     event_types: list[str] = Field(default_factory=list)
@@ -405,6 +418,44 @@ _TYPES: list[EventType] = [
         payload_users("user_id"),
         IN_APP,
         audience_text="the user the entity was shared with",
+    ),
+    EventType(
+        "file.uploaded",
+        "A file was uploaded to an entity (its first version).",
+        FilePayload,
+        _text("{actor} uploaded {file_name}"),
+        entity_owner_user,
+        IN_APP,
+        audience_text="the entity's owner user; shared users subscribed to `file_uploaded` "
+        "(e-mail)",
+    ),
+    EventType(
+        "file.version_added",
+        "A new version of a file was uploaded; the older ones stay downloadable.",
+        FilePayload,
+        _text("{actor} uploaded version {version} of {file_name}"),
+        entity_owner_user,
+        IN_APP,
+        audience_text="the entity's owner user; shared users subscribed to `file_uploaded` "
+        "(e-mail)",
+    ),
+    EventType(
+        "file.downloaded",
+        "A file (or its first bytes, for a Range request) was downloaded.",
+        FilePayload,
+        _text("{actor} downloaded {file_name} (version {version})"),
+    ),
+    EventType(
+        "file.deleted",
+        "A file was deleted (soft: its versions are kept for the retention period).",
+        FileRemoved,
+        _text("{actor} deleted {file_name}"),
+    ),
+    EventType(
+        "file.purged",
+        "A deleted file's versions and bytes were removed for good after the retention period.",
+        FileRemoved,
+        _text("{file_name} was purged after the retention period"),
     ),
     EventType(
         "webhook_endpoint.created",

@@ -1,0 +1,1 @@
+"""Files: uploads, downloads, versions and the storage backends behind them."""

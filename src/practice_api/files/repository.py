@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.core.errors import NotFound
+from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.entities.dependents import register_dependent
+from practice_api.files.models import FileDocument, StoredFile
+
+FILE_ORDERING = Ordering(
+    fields={
+        "name": FileDocument.name,
+        "created_at": FileDocument.created_at,
+        "updated_at": FileDocument.updated_at,
+    },
+    id_column=FileDocument.id,
+    default="-updated_at",
+)
+VERSION_ORDERING = Ordering(
+    fields={"number": StoredFile.number}, id_column=StoredFile.id, default="-number"
+)
+
+
+@dataclass(frozen=True)
+class FileFilters:
+    q: str | None = None
+    content_type: str | None = None
+    uploaded_by_kind: str | None = None
+
+
+class FileRepository(FirmScopedRepository[FileDocument]):
+    """Files of the principal's firm; deleted files are not found by any read."""
+
+    model = FileDocument
+    not_found_code = "file_not_found"
+    not_found_detail = "No file with that id."
+
+    def readable(self) -> Select[FileDocument]:
+        return super().readable().where(FileDocument.deleted_at.is_(None))
+
+    def of_entity(self, entity_id: uuid.UUID, filters: FileFilters) -> Select[FileDocument]:
+        statement = self.readable().where(FileDocument.entity_id == entity_id)
+        if filters.q:
+            statement = statement.where(
+                func.lower(FileDocument.name).like(like_pattern(filters.q), escape="\\")
+            )
+        if filters.content_type:
+            statement = statement.where(
+                FileDocument.current.has(StoredFile.content_type == filters.content_type)
+            )
+        if filters.uploaded_by_kind:
+            statement = statement.where(
+                FileDocument.current.has(StoredFile.uploaded_by_kind == filters.uploaded_by_kind)
+            )
+        return statement
+
+    async def version(self, document: FileDocument, number: int | None = None) -> StoredFile:
+        wanted = document.current_version if number is None else number
+        found = await self.session.scalar(
+            select(StoredFile).where(
+                StoredFile.document_id == document.id,
+                StoredFile.firm_id == self.firm_id,
+                StoredFile.number == wanted,
+            )
+        )
+        if found is None:
+            raise NotFound(f"The file has no version {wanted}.", code="file_version_not_found")
+        return found
+
+    async def versions(
+        self, document: FileDocument, params: PageParams, order_by: str | None
+    ) -> tuple[Sequence[StoredFile], str | None]:
+        statement = select(StoredFile).where(
+            StoredFile.document_id == document.id, StoredFile.firm_id == self.firm_id
+        )
+        return await paginate(self.session, statement, params, VERSION_ORDERING, order_by)
+
+
+async def expired_deleted_files(
+    session: AsyncSession, deleted_before: dt.datetime, limit: int
+) -> list[tuple[FileDocument, list[StoredFile]]]:
+    """Deleted files of every firm past their retention, with all their versions."""
+    documents = (
+        await session.scalars(
+            select(FileDocument)
+            .where(FileDocument.deleted_at.is_not(None), FileDocument.deleted_at < deleted_before)
+            .order_by(FileDocument.deleted_at, FileDocument.id)
+            .limit(limit)
+            # Several workers on PostgreSQL purge different files (SQLite ignores this).
+            .with_for_update(skip_locked=True, of=FileDocument)
+        )
+    ).all()
+    if not documents:
+        return []
+    versions = (
+        await session.scalars(
+            select(StoredFile).where(StoredFile.document_id.in_([d.id for d in documents]))
+        )
+    ).all()
+    by_document: dict[uuid.UUID, list[StoredFile]] = {d.id: [] for d in documents}
+    for version in versions:
+        by_document[version.document_id].append(version)
+    return [(d, by_document[d.id]) for d in documents]
+
+
+async def count_files_of_entity(session: AsyncSession, entity_id: uuid.UUID) -> int:
+    """Files that keep an entity from being destroyed, deleted ones in retention included
+    (for ``entities.dependents.register_dependent("files", ...)``)."""
+    count = await session.scalar(
+        select(func.count()).select_from(FileDocument).where(FileDocument.entity_id == entity_id)
+    )
+    return int(count or 0)
+
+
+# An entity with files (deleted ones in retention included) is archived, not deleted.
+register_dependent("files", count_files_of_entity)

@@ -1,0 +1,359 @@
+"""File routes (staff). Contacts reach files through portal routes (issue 6).
+
+Uploads are ``multipart/form-data`` with one ``file`` field, read from the request
+stream as it arrives (see ``files.upload``); the request body is not declared as a
+FastAPI parameter, so FastAPI never buffers or spools it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.auth.principals import CurrentStaff, Principal
+from practice_api.core.errors import problem_responses
+from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
+from practice_api.core.http import created
+from practice_api.core.pagination import PageParams, page_params
+from practice_api.db import SessionDep, after_rollback
+from practice_api.files import service
+from practice_api.files.download import Download, file_response
+from practice_api.files.models import FileDocument, StoredFile
+from practice_api.files.policy import EntityFileAccessDep, FileAction
+from practice_api.files.repository import (
+    FILE_ORDERING,
+    VERSION_ORDERING,
+    FileFilters,
+    FileRepository,
+)
+from practice_api.files.schemas import (
+    FilePage,
+    FileRead,
+    FileVersionPage,
+    FileVersionRead,
+    UploaderKind,
+)
+from practice_api.files.storage import ObjectStorage
+from practice_api.files.upload import ReceivedFile, UploadPolicy, receive_multipart_upload
+from practice_api.runtime import RuntimeDep
+
+router = APIRouter(tags=["files"])
+
+
+def get_storage(runtime: RuntimeDep) -> ObjectStorage:
+    """The app's storage backend (``Runtime.storage``, built once from the settings)."""
+    return runtime.storage
+
+
+StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The file. Its type is sniffed from its bytes.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def _receive(
+    request: Request, session: AsyncSession, storage: ObjectStorage, policy: UploadPolicy
+) -> ReceivedFile:
+    """Stream the request's file into storage, outside any database transaction.
+
+    The authorization reads are committed first, so a slow upload holds neither a
+    pooled connection nor SQLite's write lock. If the request's transaction later does
+    not commit, the stored object is deleted again.
+    """
+    await session.commit()
+    length = request.headers.get("content-length")
+    received = await receive_multipart_upload(
+        request.stream(),
+        request.headers.get("content-type"),
+        storage=storage,
+        policy=policy,
+        content_length=int(length) if length and length.isdigit() else None,
+    )
+
+    async def forget() -> None:
+        await storage.delete(received.key)
+
+    after_rollback(session, forget)
+    return received
+
+
+async def _authorized_file(
+    session: AsyncSession,
+    principal: Principal,
+    access: EntityFileAccessDep,
+    file_id: uuid.UUID,
+    action: FileAction,
+) -> FileDocument:
+    document = await FileRepository(session, principal.firm_id).get_or_404(file_id)
+    await access(session, principal, document.entity_id, action)
+    return document
+
+
+@router.post(
+    "/v1/entities/{entity_id}/files",
+    operation_id="files_upload",
+    summary="Upload a file to an entity",
+    description="`multipart/form-data` with one `file` field. The content type is sniffed "
+    "from the bytes and must be on the allow-list (415); files past the size limit "
+    "answer 413; nothing is stored on failure.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FileRead,
+    openapi_extra=UPLOAD_BODY,
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
+)
+async def upload_file(
+    entity_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    storage: StorageDep,
+    runtime: RuntimeDep,
+) -> FileRead:
+    await access(session, principal, entity_id, "upload")
+    received = await _receive(
+        request, session, storage, UploadPolicy.from_settings(runtime.settings)
+    )
+    document, version = await service.add_file(
+        session,
+        firm_id=principal.firm_id,
+        entity_id=entity_id,
+        actor=principal.actor,
+        received=received,
+    )
+    created(response, f"/v1/files/{document.id}", document.version)
+    return FileRead.of(document, version)
+
+
+@router.get(
+    "/v1/entities/{entity_id}/files",
+    operation_id="files_list",
+    summary="List an entity's files",
+    response_model=FilePage,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+async def list_files(
+    entity_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    content_type: Annotated[str | None, Query(max_length=255)] = None,
+    uploaded_by_kind: Annotated[UploaderKind | None, Query()] = None,
+    order_by: str = FILE_ORDERING.param(),
+) -> FilePage:
+    await access(session, principal, entity_id, "view")
+    files = FileRepository(session, principal.firm_id)
+    statement = files.of_entity(
+        entity_id,
+        FileFilters(q=q, content_type=content_type, uploaded_by_kind=uploaded_by_kind),
+    )
+    rows, cursor = await files.page(statement, page, FILE_ORDERING, order_by)
+    return FilePage(items=[FileRead.of(d, d.current) for d in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/v1/files/{file_id}",
+    operation_id="files_get",
+    summary="Get a file's metadata",
+    response_model=FileRead,
+    responses=problem_responses(304, 401, 403, 404, 422),
+)
+async def get_file(
+    file_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+) -> FileRead:
+    document = await _authorized_file(session, principal, access, file_id, "view")
+    set_etag(request, response, document.version)
+    return FileRead.of(document, document.current)
+
+
+@router.get(
+    "/v1/files/{file_id}/content",
+    operation_id="files_download",
+    summary="Download a file (the newest version, or `version=N`)",
+    description="Streams the bytes with their sniffed `Content-Type`, `Content-Length`, "
+    "`Content-Disposition` and a strong `ETag` (the SHA-256). Supports `Range` (206, one "
+    "range; 416 outside the file), `If-Range` and `If-None-Match` (304). Every download "
+    "is recorded in the activity log.",
+    response_class=Response,
+    responses={
+        200: {"description": "The file", "content": {"application/octet-stream": {}}},
+        206: {
+            "description": "The requested byte range",
+            "content": {"application/octet-stream": {}},
+        },
+        **problem_responses(304, 401, 403, 404, 422),
+        416: {**problem_responses(404)[404], "description": "Range not satisfiable"},
+    },
+)
+async def download_file(
+    file_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    storage: StorageDep,
+    version: Annotated[int | None, Query(ge=1, description="A version number.")] = None,
+    disposition: Annotated[
+        Literal["attachment", "inline"],
+        Query(description="`inline` lets a browser show PDFs, images and plain text."),
+    ] = "attachment",
+) -> Response:
+    document = await _authorized_file(session, principal, access, file_id, "view")
+    stored = await FileRepository(session, principal.firm_id).version(document, version)
+    answer = await file_response(request, storage, _download(stored), disposition=disposition)
+    if _is_a_download(answer):
+        await service.record_download(
+            session, document=document, version=stored, actor=principal.actor
+        )
+    return answer
+
+
+def _download(stored: StoredFile) -> Download:
+    return Download(
+        key=stored.storage_key,
+        size=stored.size,
+        content_type=stored.content_type,
+        filename=stored.name,
+        sha256=stored.sha256,
+        last_modified=stored.created_at,
+    )
+
+
+def _is_a_download(answer: Response) -> bool:
+    """Whole files, and ranges from the first byte (not every chunk a player fetches)."""
+    if answer.status_code == 200:
+        return True
+    return answer.status_code == 206 and answer.headers.get("content-range", "").startswith(
+        "bytes 0-"
+    )
+
+
+@router.get(
+    "/v1/files/{file_id}/versions",
+    operation_id="files_versions_list",
+    summary="List a file's versions",
+    response_model=FileVersionPage,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+async def list_versions(
+    file_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    order_by: str = VERSION_ORDERING.param(),
+) -> FileVersionPage:
+    document = await _authorized_file(session, principal, access, file_id, "view")
+    rows, cursor = await FileRepository(session, principal.firm_id).versions(
+        document, page, order_by
+    )
+    return FileVersionPage(items=[FileVersionRead.of(v) for v in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/v1/files/{file_id}/versions/{number}",
+    operation_id="files_versions_get",
+    summary="Get one version of a file",
+    response_model=FileVersionRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_version(
+    file_id: uuid.UUID,
+    number: int,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+) -> FileVersionRead:
+    document = await _authorized_file(session, principal, access, file_id, "view")
+    stored = await FileRepository(session, principal.firm_id).version(document, number)
+    return FileVersionRead.of(stored)
+
+
+@router.post(
+    "/v1/files/{file_id}/versions",
+    operation_id="files_versions_create",
+    summary="Upload a new version of a file",
+    description="Same body and limits as the upload. The older versions stay downloadable "
+    "with `GET /v1/files/{id}/content?version=N`. Send `If-Match` with the file's ETag to "
+    "refuse (412) when someone else added a version first.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FileVersionRead,
+    openapi_extra=UPLOAD_BODY,
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 422),
+)
+async def create_version(
+    file_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    storage: StorageDep,
+    runtime: RuntimeDep,
+    if_match: IfMatchHeader = None,
+) -> FileVersionRead:
+    document = await _authorized_file(session, principal, access, file_id, "upload")
+    check_if_match(if_match, document.version)  # fail before reading the body
+    received = await _receive(
+        request, session, storage, UploadPolicy.from_settings(runtime.settings)
+    )
+    document, stored = await service.add_version(
+        session,
+        firm_id=principal.firm_id,
+        file_id=file_id,
+        actor=principal.actor,
+        received=received,
+        if_match=if_match,
+    )
+    created(response, f"/v1/files/{document.id}/versions/{stored.number}", document.version)
+    return FileVersionRead.of(stored)
+
+
+@router.delete(
+    "/v1/files/{file_id}",
+    operation_id="files_delete",
+    summary="Delete a file (all its versions)",
+    description="A soft delete: the file disappears from every read at once; its bytes "
+    "are kept for the retention period (`PRACTICE_FILE_RETENTION_DAYS`), then purged.",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def delete_file(
+    file_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    document = await _authorized_file(session, principal, access, file_id, "delete")
+    await service.delete_file(session, document=document, actor=principal.actor, if_match=if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
