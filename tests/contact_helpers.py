@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import uuid
@@ -9,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from practice_api.contacts.models import Contact
+from practice_api.contacts.models import Contact, ContactSecret
+from practice_api.core.security import hash_secret, new_secret
+from practice_api.core.time import utcnow
 from tests.helpers import PASSWORD, Actor, Api
 
 
@@ -73,6 +76,27 @@ async def portal_contact(
     await grant(api, staff, entity_id, contact["id"], role)
     await activate_directly(app, contact["id"])
     return contact, await api.sign_in(contact["email"])
+
+
+async def issue_secret(app: Any, contact_id: str, purpose: str) -> str:
+    """A live invitation or reset secret for a contact, as the e-mail would carry it."""
+    secret = new_secret()
+    async with app.state.runtime.sessionmaker() as session:
+        contact = await session.get(Contact, uuid.UUID(contact_id))
+        assert contact is not None
+        if purpose == "invite":
+            contact.portal_status = "invited"
+        session.add(
+            ContactSecret(
+                firm_id=contact.firm_id,
+                contact_id=contact.id,
+                purpose=purpose,
+                token_hash=hash_secret(secret),
+                expires_at=utcnow() + dt.timedelta(hours=1),
+            )
+        )
+        await session.commit()
+    return secret
 
 
 def link_token(text: str) -> str:
