@@ -87,7 +87,9 @@ async def activate(
     description="Public and rate limited. Always 202, whether or not the e-mail is known; an "
     "active contact receives a single-use, expiring link (a newer one replaces it).",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(422, 429),
+    response_class=Response,
+    responses={202: {"description": "Accepted (whether or not the e-mail is known)"}}
+    | problem_responses(422, 429),
 )
 async def request_reset(
     body: ResetRequest, request: Request, session: SessionDep, runtime: RuntimeDep
