@@ -88,8 +88,10 @@ async def activate(
     "active contact receives a single-use, expiring link (a newer one replaces it).",
     status_code=status.HTTP_202_ACCEPTED,
     response_class=Response,
-    responses={202: {"description": "Accepted (whether or not the e-mail is known)"}}
-    | problem_responses(422, 429),
+    responses={
+        202: {"description": "Accepted (whether or not the e-mail is known)"},
+        **problem_responses(422, 429),
+    },
 )
 async def request_reset(
     body: ResetRequest, request: Request, session: SessionDep, runtime: RuntimeDep
