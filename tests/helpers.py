@@ -20,6 +20,7 @@ class Actor:
     refresh_token: str
     user_id: str
     firm_id: str
+    kind: str = "staff"  # or "contact"
     headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ class Api:
             refresh_token=body["refresh_token"],
             user_id=me.json()["id"],
             firm_id=me.json()["firm_id"],
+            kind=me.json()["kind"],
         )
 
     async def sign_up_firm(self, name: str = "Acme Audit") -> Actor:

@@ -3,6 +3,10 @@
 The expected answer comes from ``access.matrix`` (``ROUTE_ACTIONS`` -> ``RULES``). A route
 that is not classified there, or has no request recipe here, fails the test; so does a route
 whose policy is missing or wrong, because some column then gets the wrong status.
+
+The columns include portal contacts: every staff route is called with contact tokens
+(expected 403) and every portal route with staff tokens (expected 403), so a token of one
+side never opens a route of the other.
 """
 
 from __future__ import annotations
@@ -13,13 +17,29 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from practice_api.access.matrix import LEVELS, ROUTE_ACTIONS, RULES, Level
+from practice_api.access.matrix import (
+    CONTACT_LEVELS,
+    LEVELS,
+    ROUTE_ACTIONS,
+    RULES,
+    STAFF_LEVELS,
+    Level,
+)
 from practice_api.events.service import Actor as EventActor
 from practice_api.events.service import record_event
 from practice_api.notifications.models import Notification
-from tests.factories import create_owner, owner_for
+from tests.contact_helpers import (
+    activate_directly,
+    create_discussion,
+    create_group,
+    grant,
+    issue_secret,
+)
+from tests.contact_helpers import create_contact as new_contact
+from tests.factories import create_entity, create_owner, owner_for
 from tests.helpers import PASSWORD, Actor, Api
 
 
@@ -32,6 +52,7 @@ class World:
     other_owner_id: str
     spare_user_id: str
     bystander_user_id: str
+    contact_id: str = ""  # the ``contact`` column's contact
 
     @property
     def admin(self) -> Actor:
@@ -49,12 +70,30 @@ class Call:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # Hundreds of sign-ins from one test client: the per-address limits are not under test.
+    return {"login_attempts_per_address": 10_000, "portal_attempts_per_address": 10_000}
+
+
+async def signed_in_contact(api: Api, app: Any, admin: Actor) -> tuple[str, Actor]:
+    """A contact of ``admin``'s firm with access to an entity of its own, signed in."""
+    entity = await create_entity(api, admin)
+    contact = await new_contact(api, admin)
+    await grant(api, admin, entity["id"], contact["id"])
+    await activate_directly(app, contact["id"])
+    return contact["id"], await api.sign_in(contact["email"])
+
+
 async def build_world(api: Api, app: Any) -> World:
     admin = await api.sign_up_firm()
     owner, editor, viewer, none = [await api.add_staff(admin) for _ in range(4)]
     other = await api.sign_up_firm("Elsewhere Audit")
     spare = await api.create_user(admin, name="Spare")
     bystander = await api.create_user(admin, name="Bystander")
+    contact_id, contact = await signed_in_contact(api, app, admin)
+    _, contact_other_entity = await signed_in_contact(api, app, admin)
+    _, contact_other_firm = await signed_in_contact(api, app, other)
     return World(
         api=api,
         app=app,
@@ -65,7 +104,11 @@ async def build_world(api: Api, app: Any) -> World:
             "viewer": viewer,
             "none": none,
             "other_firm": other,
+            "contact": contact,
+            "contact_other_entity": contact_other_entity,
+            "contact_other_firm": contact_other_firm,
         },
+        contact_id=contact_id,
         owner_entry_id=(await owner_for(api, admin, owner))["id"],
         other_owner_id=(await create_owner(api, admin, name="Other Owner"))["id"],
         spare_user_id=spare["id"],
@@ -205,7 +248,7 @@ async def own_notification(w: World, a: Actor) -> Call:
         )
         notification = Notification(
             firm_id=uuid.UUID(a.firm_id),
-            recipient_kind="staff",
+            recipient_kind=a.kind,
             recipient_id=uuid.UUID(a.user_id),
             delivery_id=uuid.uuid4(),
             event_id=event.id,
@@ -215,6 +258,89 @@ async def own_notification(w: World, a: Actor) -> Call:
         session.add(notification)
         await session.commit()
     return Call("POST", f"/v1/notifications/{notification.id}/read")
+
+
+# --- contacts, groups, discussions and the portal ----------------------------------------
+
+
+async def contact(w: World) -> str:
+    """A contact with access to a fresh entity (owner, editor and viewer columns on it)."""
+    entity_id = await entity(w)
+    created = await new_contact(w.api, w.admin)
+    await grant(w.api, w.admin, entity_id, created["id"])
+    return str(created["id"])
+
+
+async def entity_contact(w: World) -> str:
+    entity_id = await entity(w)
+    created = await new_contact(w.api, w.admin)
+    await grant(w.api, w.admin, entity_id, created["id"])
+    return f"{entity_id}/contacts/{created['id']}"
+
+
+async def ungranted(w: World) -> str:
+    entity_id = await entity(w)
+    created = await new_contact(w.api, w.admin)
+    return f"{entity_id}/contacts/{created['id']}"
+
+
+async def group(w: World) -> str:
+    entity_id = await entity(w)
+    made = await create_group(w.api, w.admin, entity_id, [])
+    return f"{entity_id}/contact-groups/{made['id']}"
+
+
+async def group_candidate(w: World, *, member: bool) -> str:
+    entity_id = await entity(w)
+    created = await new_contact(w.api, w.admin)
+    await grant(w.api, w.admin, entity_id, created["id"])
+    made = await create_group(w.api, w.admin, entity_id, [created["id"]] if member else [])
+    return f"{entity_id}/contact-groups/{made['id']}/members/{created['id']}"
+
+
+async def group_member(w: World) -> str:
+    return await group_candidate(w, member=True)
+
+
+async def group_non_member(w: World) -> str:
+    return await group_candidate(w, member=False)
+
+
+async def discussion(w: World) -> str:
+    entity_id = await entity(w)
+    made = await create_discussion(w.api, w.admin, entity_id, [])
+    return f"{entity_id}/discussions/{made['id']}"
+
+
+async def portal_entity(w: World) -> str:
+    """A fresh entity the ``contact`` column has access to."""
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id)
+    return entity_id
+
+
+async def portal_discussion(w: World) -> str:
+    """A discussion shared with a group the ``contact`` column is in."""
+    entity_id = await portal_entity(w)
+    made = await create_group(w.api, w.admin, entity_id, [w.contact_id])
+    shared = await create_discussion(w.api, w.admin, entity_id, [made["id"]])
+    return str(shared["id"])
+
+
+async def activate(w: World, a: Actor) -> Call:
+    secret = await issue_secret(w.app, await contact(w), "invite")
+    return Call("POST", "/v1/portal/activate", json={"token": secret, "password": PASSWORD})
+
+
+async def password_reset(w: World, a: Actor) -> Call:
+    contact_id = await contact(w)
+    await activate_directly(w.app, contact_id)
+    secret = await issue_secret(w.app, contact_id, "reset")
+    return Call("POST", "/v1/portal/password-reset", json={"token": secret, "password": PASSWORD})
+
+
+def contact_body() -> dict[str, str]:
+    return {"name": "C", "email": f"c-{_unique()}@client.example.com"}
 
 
 def signup_body() -> dict[str, str]:
@@ -304,6 +430,50 @@ RECIPES: dict[str, Recipe] = {
     ),
     "webhook_endpoints_ping": on(webhook, "POST", "/v1/webhook-endpoints/{id}/ping"),
     "webhook_endpoints_deliveries": on(webhook, "GET", "/v1/webhook-endpoints/{id}/deliveries"),
+    "contacts_list": fixed("GET", "/v1/contacts"),
+    "contacts_create": fixed("POST", "/v1/contacts", contact_body),
+    "contacts_get": on(contact, "GET", "/v1/contacts/{id}"),
+    "contacts_update": on(contact, "PATCH", "/v1/contacts/{id}", {"phone": "+1 555"}),
+    "contacts_delete": on(contact, "DELETE", "/v1/contacts/{id}"),
+    "contacts_invite": on(contact, "POST", "/v1/contacts/{id}/invite"),
+    "contacts_disable": on(contact, "POST", "/v1/contacts/{id}/disable"),
+    "contacts_enable": on(contact, "POST", "/v1/contacts/{id}/enable"),
+    "entity_contacts_list": on(entity, "GET", "/v1/entities/{id}/contacts"),
+    "entity_contacts_get": on(entity_contact, "GET", "/v1/entities/{id}"),
+    "entity_contacts_put": on(ungranted, "PUT", "/v1/entities/{id}", {"role": "contributor"}),
+    "entity_contacts_delete": on(entity_contact, "DELETE", "/v1/entities/{id}"),
+    "contact_groups_list": on(entity, "GET", "/v1/entities/{id}/contact-groups"),
+    "contact_groups_create": on(entity, "POST", "/v1/entities/{id}/contact-groups", {"name": "G"}),
+    "contact_groups_get": on(group, "GET", "/v1/entities/{id}"),
+    "contact_groups_update": on(group, "PATCH", "/v1/entities/{id}", {"description": "d"}),
+    "contact_groups_delete": on(group, "DELETE", "/v1/entities/{id}"),
+    "contact_group_members_put": on(group_non_member, "PUT", "/v1/entities/{id}"),
+    "contact_group_members_delete": on(group_member, "DELETE", "/v1/entities/{id}"),
+    "discussions_list": on(entity, "GET", "/v1/entities/{id}/discussions"),
+    "discussions_create": on(
+        entity, "POST", "/v1/entities/{id}/discussions", {"subject": "S", "body": "B"}
+    ),
+    "discussions_get": on(discussion, "GET", "/v1/entities/{id}"),
+    "discussions_update": on(discussion, "PATCH", "/v1/entities/{id}", {"subject": "T"}),
+    "discussions_delete": on(discussion, "DELETE", "/v1/entities/{id}"),
+    "discussion_comments_list": on(discussion, "GET", "/v1/entities/{id}/comments"),
+    "discussion_comments_create": on(
+        discussion, "POST", "/v1/entities/{id}/comments", {"body": "Noted."}
+    ),
+    "portal_activate": activate,
+    "portal_password_reset_request": fixed(
+        "POST", "/v1/portal/password-reset-requests", {"email": "nobody@example.com"}
+    ),
+    "portal_password_reset": password_reset,
+    "portal_me": fixed("GET", "/v1/portal/me"),
+    "portal_entities_list": fixed("GET", "/v1/portal/entities"),
+    "portal_entities_get": on(portal_entity, "GET", "/v1/portal/entities/{id}"),
+    "portal_discussions_list": on(portal_entity, "GET", "/v1/portal/entities/{id}/discussions"),
+    "portal_discussions_get": on(portal_discussion, "GET", "/v1/portal/discussions/{id}"),
+    "portal_comments_list": on(portal_discussion, "GET", "/v1/portal/discussions/{id}/comments"),
+    "portal_comments_create": on(
+        portal_discussion, "POST", "/v1/portal/discussions/{id}/comments", {"body": "Thanks"}
+    ),
 }
 
 
@@ -322,6 +492,15 @@ def route_keys(app: Any) -> list[str]:
 
 def test_matrix_rows_are_consistent() -> None:
     for action, rule in RULES.items():
+        contact_cells = {rule.outcomes[level] for level in CONTACT_LEVELS}
+        staff_cells = {rule.outcomes[level] for level in STAFF_LEVELS}
+        if rule.scope in ("firm", "entity", "contact_record"):
+            assert contact_cells == {"403"}, f"{action}: contact tokens never open staff routes"
+        if rule.scope == "portal":
+            assert staff_cells == {"403"}, f"{action}: staff tokens never open portal routes"
+            assert rule.outcomes["contact_other_firm"] != "ok" or contact_cells == {"ok"}, action
+        if rule.scope == "contact_record":
+            assert rule.outcomes["admin"] == "ok" and rule.outcomes["other_firm"] == "404", action
         if rule.scope == "entity":
             assert (rule.outcomes["none"], rule.outcomes["other_firm"]) == ("404", "404"), action
             assert rule.outcomes["admin"] == "ok", action

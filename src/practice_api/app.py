@@ -15,12 +15,15 @@ from practice_api import __version__
 from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
 from practice_api.auth.service import session_is_live
+from practice_api.contacts.router import groups_router as contact_groups_router
+from practice_api.contacts.router import router as contacts_router
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
+from practice_api.discussions.router import router as discussions_router
 from practice_api.entities.router import router as entities_router
 from practice_api.events.dispatcher import Dispatcher
 from practice_api.events.openapi import install_webhook_docs
@@ -33,6 +36,7 @@ from practice_api.health.router import router as health_router
 from practice_api.notifications.router import router as notifications_router
 from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
+from practice_api.portal.router import router as portal_router
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
 from practice_api.shares.router import router as shares_router
@@ -52,6 +56,10 @@ ROUTERS = (
     notifications_router,
     webhooks_router,
     activity_router,
+    contacts_router,
+    contact_groups_router,
+    discussions_router,
+    portal_router,
 )
 
 DESCRIPTION = """

@@ -1,8 +1,16 @@
 """Every table, imported in one place so Alembic and the test schema see all of them."""
 
 from practice_api.auth.models import AuthSession, RefreshToken
+from practice_api.contacts.models import (
+    Contact,
+    ContactGroup,
+    ContactGroupMember,
+    ContactSecret,
+    EntityContact,
+)
 from practice_api.core.models import IdempotencyRecord, RateLimitHit
 from practice_api.db import Base
+from practice_api.discussions.models import Discussion, DiscussionComment, DiscussionGroup
 from practice_api.entities.models import Entity
 from practice_api.events.models import Delivery, Event
 from practice_api.files.models import FileDocument, StoredFile
@@ -17,8 +25,16 @@ from practice_api.webhooks.models import WebhookEndpoint
 __all__ = [
     "AuthSession",
     "Base",
+    "Contact",
+    "ContactGroup",
+    "ContactGroupMember",
+    "ContactSecret",
     "Delivery",
+    "Discussion",
+    "DiscussionComment",
+    "DiscussionGroup",
     "Entity",
+    "EntityContact",
     "Event",
     "FileDocument",
     "Firm",

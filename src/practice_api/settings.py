@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = 30
     login_address_window_seconds: int = 300
     idempotency_ttl_seconds: int = 24 * 3600
+    portal_link_url: str | None = Field(
+        default=None,
+        description="The frontend's portal base URL. Invitation links are "
+        "{base}/activate?token=... and reset links {base}/reset?token=...; "
+        "default base: {public_base_url}/portal.",
+    )
+    portal_invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    portal_reset_ttl_seconds: int = Field(default=3600, gt=0)
+    portal_attempts_per_address: int = 20
+    portal_address_window_seconds: int = 300
     run_dispatcher: bool = Field(
         default=True,
         description="Run an outbox dispatcher inside the API process (off when workers run).",

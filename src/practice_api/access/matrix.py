@@ -7,13 +7,27 @@ Columns (who calls):
 * ``editor`` / ``viewer``: a staff user the entity is shared with, by role.
 * ``none``: a staff user of the same firm with no access to the entity.
 * ``other_firm``: an admin of another firm (tenancy: it must never reach our data).
+* ``contact``: a portal contact with access to the entity, in a contact group the
+  discussion is shared with.
+* ``contact_other_entity``: a contact of the same firm with access to another entity only.
+* ``contact_other_firm``: a contact of another firm.
+
+Tokens open one side only: every staff row answers ``403`` to the three contact columns
+(``current_staff``), and every ``portal`` row answers ``403`` to the six staff columns
+(``current_contact``). ``public`` and ``signed_in`` rows are open to every column.
+Rows written with six cells get the contact cells from their scope.
 
 Outcomes: ``ok`` (2xx), ``403`` (visible but not allowed), ``404`` (not visible).
 
 For ``entity`` actions the column is the caller's access level on that entity
 (``access.levels.entity_access``); for ``firm`` actions the non-admin columns are all just
-"staff" and must agree. Policies are built from this table (``access.policy``), so a route
-gets its rule by naming its action; ``ROUTE_ACTIONS`` classifies every route of the API, and
+"staff" and must agree. For ``contact_record`` actions (a contact in the firm's address
+book) the level is the strongest access the caller has on the entities the contact is
+granted on (``contacts.policy.contact_access``); every staff user of the firm sees the
+address book, so ``none`` is a visible-but-not-allowed 403 there, never a 404.
+
+Policies are built from this table (``access.policy``), so a route gets its rule by naming
+its action; ``ROUTE_ACTIONS`` classifies every route of the API, and
 ``tests/test_permission_matrix.py`` calls every route as every column and compares.
 
 Later issues add rows (contacts, files, requests, portal) and classify their routes here.
@@ -24,10 +38,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Level = Literal["admin", "owner", "editor", "viewer", "none", "other_firm"]
+Level = Literal[
+    "admin",
+    "owner",
+    "editor",
+    "viewer",
+    "none",
+    "other_firm",
+    "contact",
+    "contact_other_entity",
+    "contact_other_firm",
+]
 LEVELS: tuple[Level, ...] = get_args(Level)
+STAFF_LEVELS: tuple[Level, ...] = LEVELS[:6]
+CONTACT_LEVELS: tuple[Level, ...] = LEVELS[6:]
 Outcome = Literal["ok", "403", "404"]
-Scope = Literal["public", "signed_in", "firm", "entity"]
+Scope = Literal["public", "signed_in", "firm", "entity", "contact_record", "portal"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +69,17 @@ class Rule:
 
 def _rule(scope: Scope, grid: str, code: str = "forbidden", detail: str = "") -> Rule:
     cells = grid.split()
+    if len(cells) == len(STAFF_LEVELS):
+        cells += ["ok" if scope in ("public", "signed_in") else "403"] * len(CONTACT_LEVELS)
     if len(cells) != len(LEVELS) or any(c not in get_args(Outcome) for c in cells):
         raise ValueError(f"bad matrix row {grid!r}")
     outcomes: dict[Level, Outcome] = dict(zip(LEVELS, cells, strict=True))  # type: ignore[arg-type]
     return Rule(scope, outcomes, code, detail or "You may not do this.")
+
+
+def _portal(grid: str) -> Rule:
+    """A portal row: the three contact cells; staff tokens are refused (403)."""
+    return _rule("portal", " ".join(["403"] * len(STAFF_LEVELS)) + " " + grid)
 
 
 _ADMIN = "admin_required"
@@ -132,6 +165,22 @@ RULES: dict[str, Rule] = {
     "requests.initiate": _rule("entity",    "ok    ok    ok     403    404  404",
                                "requests_initiate_forbidden",
                                "Viewers may not initiate requests to the client."),
+    # the contacts address book; contact_record levels come from the contact's entities
+    "contacts.list":     _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "contacts.create":   _rule("firm",      "ok    ok    ok     ok     ok   ok"),
+    "contacts.view":     _rule("contact_record", "ok ok  ok     ok     ok   404"),
+    "contacts.edit":     _rule("contact_record", "ok ok  ok     403    403  404",
+                               "contacts_edit_forbidden",
+                               "Only admins, and the responsible or editors of an entity the "
+                               "contact has access to, may change, invite or disable a contact."),
+    # discussions with the client
+    "discussions.manage": _rule("entity",   "ok    ok    ok     403    404  404",
+                               "discussions_forbidden",
+                               "Viewers may read discussions but not start or write in them."),
+    # the portal: contact tokens only          contact contact_other_entity contact_other_firm
+    "portal.self":       _portal(                                "ok      ok    ok"),
+    "portal.entity":     _portal(                                "ok      404   404"),
+    "portal.discussion": _portal(                                "ok      404   404"),
 }
 # fmt: on
 
@@ -215,4 +264,43 @@ ROUTE_ACTIONS: dict[str, str] = {
     "webhook_endpoints_rotate_secret": "webhooks.manage",
     "webhook_endpoints_ping": "webhooks.manage",
     "webhook_endpoints_deliveries": "webhooks.manage",
+    # contacts
+    "contacts_list": "contacts.list",
+    "contacts_create": "contacts.create",
+    "contacts_get": "contacts.view",
+    "contacts_update": "contacts.edit",
+    "contacts_delete": "contacts.edit",
+    "contacts_invite": "contacts.edit",
+    "contacts_disable": "contacts.edit",
+    "contacts_enable": "contacts.edit",
+    "entity_contacts_list": "entity.view",
+    "entity_contacts_get": "entity.view",
+    "entity_contacts_put": "contacts.authorize",
+    "entity_contacts_delete": "contacts.authorize",
+    "contact_groups_list": "entity.view",
+    "contact_groups_create": "contacts.manage",
+    "contact_groups_get": "entity.view",
+    "contact_groups_update": "contacts.manage",
+    "contact_groups_delete": "contacts.manage",
+    "contact_group_members_put": "contacts.manage",
+    "contact_group_members_delete": "contacts.manage",
+    # discussions
+    "discussions_list": "entity.view",
+    "discussions_create": "discussions.manage",
+    "discussions_get": "entity.view",
+    "discussions_update": "discussions.manage",
+    "discussions_delete": "discussions.manage",
+    "discussion_comments_list": "entity.view",
+    "discussion_comments_create": "discussions.manage",
+    # the portal
+    "portal_activate": "public",
+    "portal_password_reset_request": "public",
+    "portal_password_reset": "public",
+    "portal_me": "portal.self",
+    "portal_entities_list": "portal.self",
+    "portal_entities_get": "portal.entity",
+    "portal_discussions_list": "portal.entity",
+    "portal_discussions_get": "portal.discussion",
+    "portal_comments_list": "portal.discussion",
+    "portal_comments_create": "portal.discussion",
 }

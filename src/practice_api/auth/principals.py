@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 
 from practice_api.auth.models import AuthSession
+from practice_api.contacts.models import Contact, EntityContact
 from practice_api.core.errors import Forbidden, NotAuthenticated
 from practice_api.core.security import InvalidToken, PrincipalKind
 from practice_api.db import SessionDep
@@ -82,6 +83,25 @@ async def current_principal(
                 email=user.email,
                 role=role,
             )
+    elif claims.kind == "contact":
+        contact = await session.scalar(
+            select(Contact).where(
+                Contact.id == claims.subject,
+                Contact.firm_id == claims.firm_id,
+                Contact.portal_status == "active",
+                select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
+                live_session,
+            )
+        )
+        if contact is not None:
+            return Principal(
+                kind="contact",
+                id=contact.id,
+                firm_id=contact.firm_id,
+                session_id=claims.session_id,
+                name=contact.name,
+                email=contact.email,
+            )
     raise NotAuthenticated("The token is no longer valid.", code="token_revoked")
 
 
@@ -91,5 +111,14 @@ async def current_staff(principal: Annotated[Principal, Depends(current_principa
     return principal
 
 
+async def current_contact(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    if principal.kind != "contact":
+        raise Forbidden("This route is for client contacts (the portal).", code="contact_only")
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentStaff = Annotated[Principal, Depends(current_staff)]
+CurrentContact = Annotated[Principal, Depends(current_contact)]

@@ -30,6 +30,9 @@ class Me(BaseModel):
     operation_id="auth_token",
     summary="Sign in (password grant) or refresh tokens (refresh_token grant)",
     description="OAuth2 token endpoint (form-encoded), so Swagger UI's Authorize works. "
+    "Staff users and portal contacts both sign in here: a staff account with the e-mail is "
+    "tried first, then portal contacts; contact tokens open only `/v1/portal/...` routes "
+    "(and the caller's own `/v1/me`, `/v1/notifications`). "
     "Refresh tokens rotate: each one works once; presenting a used one ends the session.",
     response_model=TokenPair,
     responses=problem_responses(400, 401, 422, 429),
@@ -43,12 +46,19 @@ async def token(
     password: Annotated[str | None, Form(max_length=128)] = None,
     refresh_token: Annotated[str | None, Form(max_length=200)] = None,
     scope: Annotated[str, Form(max_length=200)] = "",
+    firm_id: Annotated[
+        uuid.UUID | None,
+        Form(
+            description="Only for a portal contact whose e-mail has access at several firms "
+            "(answer 400 `firm_id_required` lists them)."
+        ),
+    ] = None,
 ) -> TokenPair:
     if grant_type == "password":
         if not username or password is None:
             raise BadRequest("username and password are required.", code="credentials_missing")
         address = request.client.host if request.client else "unknown"
-        return await service.sign_in(session, runtime, username, password, address)
+        return await service.sign_in(session, runtime, username, password, address, firm_id)
     if not refresh_token:
         raise BadRequest("refresh_token is required.", code="refresh_token_missing")
     return await service.refresh(session, runtime, refresh_token)

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.auth.schemas import TokenPair
-from practice_api.core.errors import NotAuthenticated
+from practice_api.contacts.models import Contact, EntityContact
+from practice_api.core.errors import BadRequest, NotAuthenticated
 from practice_api.core.ratelimit import check_rate, clear_hits, record_hit
 from practice_api.core.security import PrincipalKind, hash_secret, new_secret
 from practice_api.core.time import utcnow
@@ -31,8 +32,21 @@ def _invalid_refresh() -> NotAuthenticated:
 
 
 async def sign_in(
-    session: AsyncSession, runtime: Runtime, email: str, password: str, client_address: str
+    session: AsyncSession,
+    runtime: Runtime,
+    email: str,
+    password: str,
+    client_address: str,
+    firm_id: uuid.UUID | None = None,
 ) -> TokenPair:
+    """Staff first, then portal contacts (see README, "Contacts and the portal").
+
+    A staff user with this e-mail (and, when given, in ``firm_id``) whose password matches
+    gets a staff token. Otherwise the active contacts with this e-mail are tried (only those
+    of ``firm_id`` when given): exactly one whose password matches gets a contact token;
+    several (the same person, same password, in several firms) answer 400
+    ``firm_id_required``. Everything else is the same 401.
+    """
     settings = runtime.settings
     address_bucket = f"login:address:{client_address}"
     account_bucket = f"login:account:{email.strip().lower()}"
@@ -50,16 +64,48 @@ async def sign_in(
     )
     await record_hit(session, address_bucket, settings.login_address_window_seconds)
     user = await find_user_by_email(session, email.strip())
+    if user is not None and firm_id is not None and user.firm_id != firm_id:
+        user = None
     valid = runtime.hasher.verify(password, user.password_hash if user else None)
-    if user is None or not valid or not user.is_active:
-        await record_hit(session, account_bucket, settings.login_failure_window_seconds)
-        error = _invalid_credentials()
-        error.keep_changes = True  # the failed attempt must count
-        raise error
-    await clear_hits(session, account_bucket)
-    # A Core UPDATE: signing in is not an edit, so the user's version (ETag) stays.
-    await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
-    return await start_session(session, runtime, "staff", user.id, user.firm_id)
+    if user is not None and valid and user.is_active:
+        await clear_hits(session, account_bucket)
+        # Core UPDATEs: signing in is not an edit, so versions (ETags) stay.
+        await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+        return await start_session(session, runtime, "staff", user.id, user.firm_id)
+    contacts = await find_portal_contacts(session, email.strip(), firm_id)
+    matching = [c for c in contacts if runtime.hasher.verify(password, c.password_hash)]
+    if len(matching) > 1:
+        raise BadRequest(
+            "This e-mail has portal access at several firms; send `firm_id` to choose one.",
+            code="firm_id_required",
+            extra={"firm_ids": sorted(str(c.firm_id) for c in matching)},
+        )
+    if len(matching) == 1:
+        contact = matching[0]
+        await clear_hits(session, account_bucket)
+        await session.execute(
+            update(Contact).where(Contact.id == contact.id).values(last_login_at=utcnow())
+        )
+        return await start_session(session, runtime, "contact", contact.id, contact.firm_id)
+    await record_hit(session, account_bucket, settings.login_failure_window_seconds)
+    error = _invalid_credentials()
+    error.keep_changes = True  # the failed attempt must count
+    raise error
+
+
+async def find_portal_contacts(
+    session: AsyncSession, email: str, firm_id: uuid.UUID | None
+) -> list[Contact]:
+    """Contacts who may sign in with this e-mail: portal active and access to an entity."""
+    statement = select(Contact).where(
+        Contact.email == email.lower(),
+        Contact.portal_status == "active",
+        Contact.password_hash.is_not(None),
+        select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
+    )
+    if firm_id is not None:
+        statement = statement.where(Contact.firm_id == firm_id)
+    return list((await session.scalars(statement.order_by(Contact.id).limit(20))).all())
 
 
 async def start_session(
@@ -139,7 +185,31 @@ async def _principal_active(session: AsyncSession, auth_session: AuthSession) ->
             select(User.is_active).where(User.id == auth_session.principal_id)
         )
         return bool(active)
+    if auth_session.principal_kind == "contact":
+        found = await session.scalar(
+            select(Contact.id).where(
+                Contact.id == auth_session.principal_id,
+                Contact.portal_status == "active",
+                select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
+            )
+        )
+        return found is not None
     return False
+
+
+async def revoke_sessions(
+    session: AsyncSession, kind: PrincipalKind, principal_id: uuid.UUID, reason: str
+) -> None:
+    """End every live session of a principal: its access and refresh tokens stop working."""
+    await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.principal_kind == kind,
+            AuthSession.principal_id == principal_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow(), revoked_reason=reason[:50])
+    )
 
 
 async def sign_out(session: AsyncSession, session_id: uuid.UUID) -> None:

@@ -1,0 +1,173 @@
+"""Queries for contacts, their entity access and groups; always scoped to one firm."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Select, delete, func, or_, select
+
+from practice_api.contacts.models import (
+    Contact,
+    ContactGroup,
+    ContactGroupMember,
+    EntityContact,
+)
+from practice_api.core.pagination import Ordering
+from practice_api.core.repository import FirmScopedRepository, like_pattern
+
+CONTACT_ORDERING = Ordering(
+    fields={"name": Contact.name, "email": Contact.email, "created_at": Contact.created_at},
+    id_column=Contact.id,
+    default="name",
+)
+GRANT_ORDERING = Ordering(
+    fields={"created_at": EntityContact.created_at},
+    id_column=EntityContact.id,
+    default="created_at",
+)
+GROUP_ORDERING = Ordering(
+    fields={"name": ContactGroup.name, "created_at": ContactGroup.created_at},
+    id_column=ContactGroup.id,
+    default="name",
+)
+
+
+class ContactRepository(FirmScopedRepository[Contact]):
+    """The firm's address book of client-side people (every staff user may read it)."""
+
+    model = Contact
+    not_found_code = "contact_not_found"
+    not_found_detail = "No contact with that id."
+
+    def filtered(
+        self,
+        *,
+        q: str | None = None,
+        portal_status: str | None = None,
+        entity_id: uuid.UUID | None = None,
+    ) -> Select[Contact]:
+        statement = self.readable()
+        if portal_status is not None:
+            statement = statement.where(Contact.portal_status == portal_status)
+        if entity_id is not None:
+            statement = statement.where(
+                Contact.id.in_(
+                    select(EntityContact.contact_id).where(EntityContact.entity_id == entity_id)
+                )
+            )
+        if q:
+            pattern = like_pattern(q)
+            statement = statement.where(
+                or_(
+                    func.lower(Contact.name).like(pattern, escape="\\"),
+                    func.lower(Contact.email).like(pattern, escape="\\"),
+                )
+            )
+        return statement
+
+    async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
+        statement = select(Contact.id).where(
+            Contact.firm_id == self.firm_id, Contact.email == email.lower()
+        )
+        if except_id is not None:
+            statement = statement.where(Contact.id != except_id)
+        return (await self.session.scalar(statement)) is not None
+
+
+class GrantRepository(FirmScopedRepository[EntityContact]):
+    model = EntityContact
+    not_found_code = "entity_contact_not_found"
+    not_found_detail = "This contact has no access to this entity."
+
+    def on_entity(self, entity_id: uuid.UUID) -> Select[EntityContact]:
+        return self.readable().where(EntityContact.entity_id == entity_id)
+
+    async def find(self, entity_id: uuid.UUID, contact_id: uuid.UUID) -> EntityContact | None:
+        found: EntityContact | None = await self.session.scalar(
+            self.on_entity(entity_id).where(EntityContact.contact_id == contact_id)
+        )
+        return found
+
+    async def entity_ids_of(self, contact_id: uuid.UUID) -> list[uuid.UUID]:
+        rows = await self.session.scalars(
+            select(EntityContact.entity_id).where(
+                EntityContact.firm_id == self.firm_id, EntityContact.contact_id == contact_id
+            )
+        )
+        return list(rows.all())
+
+    async def with_access(
+        self, entity_id: uuid.UUID, contact_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        if not contact_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(EntityContact.contact_id).where(
+                EntityContact.entity_id == entity_id, EntityContact.contact_id.in_(contact_ids)
+            )
+        )
+        return set(rows.all())
+
+
+class GroupRepository(FirmScopedRepository[ContactGroup]):
+    model = ContactGroup
+    not_found_code = "contact_group_not_found"
+    not_found_detail = "No contact group with that id on this entity."
+
+    def on_entity(self, entity_id: uuid.UUID) -> Select[ContactGroup]:
+        return self.readable().where(ContactGroup.entity_id == entity_id)
+
+    async def on_entity_or_none(
+        self, entity_id: uuid.UUID, group_id: uuid.UUID
+    ) -> ContactGroup | None:
+        found: ContactGroup | None = await self.session.scalar(
+            self.on_entity(entity_id).where(ContactGroup.id == group_id)
+        )
+        return found
+
+    async def name_taken(
+        self, entity_id: uuid.UUID, name: str, *, except_id: uuid.UUID | None = None
+    ) -> bool:
+        statement = select(ContactGroup.id).where(
+            ContactGroup.entity_id == entity_id, ContactGroup.name == name
+        )
+        if except_id is not None:
+            statement = statement.where(ContactGroup.id != except_id)
+        return (await self.session.scalar(statement)) is not None
+
+    async def members_of(self, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Contact]]:
+        """Members of many groups in one statement, by name."""
+        out: dict[uuid.UUID, list[Contact]] = defaultdict(list)
+        if not group_ids:
+            return out
+        rows = await self.session.execute(
+            select(ContactGroupMember.group_id, Contact)
+            .join(Contact, Contact.id == ContactGroupMember.contact_id)
+            .where(ContactGroupMember.group_id.in_(group_ids))
+            .order_by(Contact.name, Contact.id)
+        )
+        for group_id, contact in rows:
+            out[group_id].append(contact)
+        return out
+
+    async def is_member(self, group_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
+        found = await self.session.scalar(
+            select(ContactGroupMember.group_id).where(
+                ContactGroupMember.group_id == group_id,
+                ContactGroupMember.contact_id == contact_id,
+            )
+        )
+        return found is not None
+
+    async def remove_member_from_entity(self, entity_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+        """Take a contact out of every group of an entity (its access was removed)."""
+        await self.session.execute(
+            delete(ContactGroupMember).where(
+                ContactGroupMember.contact_id == contact_id,
+                ContactGroupMember.group_id.in_(
+                    select(ContactGroup.id).where(ContactGroup.entity_id == entity_id)
+                ),
+            )
+        )
