@@ -143,6 +143,13 @@ class FilePayload(Payload):
     sha256: str
 
 
+class FileSharing(Payload):
+    file_name: str
+    shared_with_contacts: bool = Field(
+        description="Whether staff share the file with the entity's portal contacts."
+    )
+
+
 class FileRemoved(Payload):
     file_name: str
     versions: int = Field(description="How many versions the file had.")
@@ -444,6 +451,12 @@ _TYPES: list[EventType] = [
         "A file (or its first bytes, for a Range request) was downloaded.",
         FilePayload,
         _text("{actor} downloaded {file_name} (version {version})"),
+    ),
+    EventType(
+        "file.sharing_changed",
+        "Staff shared a file with the entity's portal contacts, or stopped sharing it.",
+        FileSharing,
+        _text("{actor} changed who sees {file_name} in the portal"),
     ),
     EventType(
         "file.deleted",

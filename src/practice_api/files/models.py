@@ -40,6 +40,9 @@ class FileDocument(IdMixin, TimestampMixin, VersionedMixin, Base):
     entity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entities.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(255))  # the current version's name
     current_version: Mapped[int] = mapped_column(default=1)
+    # Staff share a file with the entity's portal contacts; files a contact uploaded are
+    # visible to the entity's contacts whatever this says (see ``files.visibility``).
+    shared_with_contacts: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[dt.datetime | None]
 
     current: Mapped[StoredFile] = relationship(

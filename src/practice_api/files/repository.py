@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import NotFound
@@ -26,6 +26,22 @@ FILE_ORDERING = Ordering(
 VERSION_ORDERING = Ordering(
     fields={"number": StoredFile.number}, id_column=StoredFile.id, default="-number"
 )
+
+
+def visible_to_contacts() -> ColumnElement[bool]:
+    """What is shared with an entity's portal contacts: the files staff marked
+    ``shared_with_contacts``, and the files a contact uploaded (their first version's
+    uploader is a contact), whoever added later versions."""
+    return or_(
+        FileDocument.shared_with_contacts.is_(True),
+        exists(
+            select(StoredFile.id).where(
+                StoredFile.document_id == FileDocument.id,
+                StoredFile.number == 1,
+                StoredFile.uploaded_by_kind == "contact",
+            )
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""File routes (staff). Contacts reach files through portal routes (issue 6).
+"""File routes (staff). Contacts reach files through the portal routes (``portal.files``).
 
 Uploads are ``multipart/form-data`` with one ``file`` field, read from the request
 stream as it arrives (see ``files.upload``); the request body is not declared as a
@@ -18,10 +18,9 @@ from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
-from practice_api.db import SessionDep, after_rollback
+from practice_api.db import SessionDep
 from practice_api.files import service
-from practice_api.files.download import Download, file_response
-from practice_api.files.models import FileDocument, StoredFile
+from practice_api.files.models import FileDocument
 from practice_api.files.policy import EntityFileAccessDep, FileAction
 from practice_api.files.repository import (
     FILE_ORDERING,
@@ -32,70 +31,30 @@ from practice_api.files.repository import (
 from practice_api.files.schemas import (
     FilePage,
     FileRead,
+    FileUpdate,
     FileVersionPage,
     FileVersionRead,
     UploaderKind,
 )
-from practice_api.files.storage import ObjectStorage
-from practice_api.files.upload import ReceivedFile, UploadPolicy, receive_multipart_upload
+from practice_api.files.transfer import (
+    DOWNLOAD_RESPONSES,
+    StorageDep,
+    form_flag,
+    receive_upload,
+    send_file,
+    upload_body,
+)
+from practice_api.files.upload import UploadPolicy
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(tags=["files"])
 
 
-def get_storage(runtime: RuntimeDep) -> ObjectStorage:
-    """The app's storage backend (``Runtime.storage``, built once from the settings)."""
-    return runtime.storage
-
-
-StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
-
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "The file. Its type is sniffed from its bytes.",
-                        }
-                    },
-                }
-            }
-        },
-    }
+SHARED_FIELD: dict[str, Any] = {
+    "type": "boolean",
+    "default": False,
+    "description": "Share the file with the entity's portal contacts (`true`/`false`).",
 }
-
-
-async def _receive(
-    request: Request, session: AsyncSession, storage: ObjectStorage, policy: UploadPolicy
-) -> ReceivedFile:
-    """Stream the request's file into storage, outside any database transaction.
-
-    The authorization reads are committed first, so a slow upload holds neither a
-    pooled connection nor SQLite's write lock. If the request's transaction later does
-    not commit, the stored object is deleted again.
-    """
-    await session.commit()
-    length = request.headers.get("content-length")
-    received = await receive_multipart_upload(
-        request.stream(),
-        request.headers.get("content-type"),
-        storage=storage,
-        policy=policy,
-        content_length=int(length) if length and length.isdigit() else None,
-    )
-
-    async def forget() -> None:
-        await storage.delete(received.key)
-
-    after_rollback(session, forget)
-    return received
 
 
 async def _authorized_file(
@@ -114,12 +73,13 @@ async def _authorized_file(
     "/v1/entities/{entity_id}/files",
     operation_id="files_upload",
     summary="Upload a file to an entity",
-    description="`multipart/form-data` with one `file` field. The content type is sniffed "
-    "from the bytes and must be on the allow-list (415); files past the size limit "
-    "answer 413; nothing is stored on failure.",
+    description="`multipart/form-data` with one `file` field and, optionally, "
+    "`shared_with_contacts=true` to show it to the entity's portal contacts. The content "
+    "type is sniffed from the bytes and must be on the allow-list (415); files past the "
+    "size limit answer 413; nothing is stored on failure.",
     status_code=status.HTTP_201_CREATED,
     response_model=FileRead,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=upload_body(shared_with_contacts=SHARED_FIELD),
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
 )
 async def upload_file(
@@ -133,7 +93,7 @@ async def upload_file(
     runtime: RuntimeDep,
 ) -> FileRead:
     await access(session, principal, entity_id, "upload")
-    received = await _receive(
+    received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)
     )
     document, version = await service.add_file(
@@ -142,6 +102,7 @@ async def upload_file(
         entity_id=entity_id,
         actor=principal.actor,
         received=received,
+        shared_with_contacts=form_flag(received, "shared_with_contacts"),
     )
     created(response, f"/v1/files/{document.id}", document.version)
     return FileRead.of(document, version)
@@ -204,15 +165,7 @@ async def get_file(
     "range; 416 outside the file), `If-Range` and `If-None-Match` (304). Every download "
     "is recorded in the activity log.",
     response_class=Response,
-    responses={
-        200: {"description": "The file", "content": {"application/octet-stream": {}}},
-        206: {
-            "description": "The requested byte range",
-            "content": {"application/octet-stream": {}},
-        },
-        **problem_responses(304, 401, 403, 404, 422),
-        416: {**problem_responses(404)[404], "description": "Range not satisfiable"},
-    },
+    responses=DOWNLOAD_RESPONSES,
 )
 async def download_file(
     file_id: uuid.UUID,
@@ -229,32 +182,49 @@ async def download_file(
 ) -> Response:
     document = await _authorized_file(session, principal, access, file_id, "view")
     stored = await FileRepository(session, principal.firm_id).version(document, version)
-    answer = await file_response(request, storage, _download(stored), disposition=disposition)
-    if _is_a_download(answer):
-        await service.record_download(
-            session, document=document, version=stored, actor=principal.actor
+    return await send_file(
+        request,
+        session,
+        storage,
+        document=document,
+        stored=stored,
+        actor=principal.actor,
+        disposition=disposition,
+    )
+
+
+@router.patch(
+    "/v1/files/{file_id}",
+    operation_id="files_update",
+    summary="Share a file with the entity's portal contacts, or stop sharing it",
+    description="Those who may upload may change it. Files a contact uploaded stay visible "
+    "to the entity's contacts whatever `shared_with_contacts` says.",
+    response_model=FileRead,
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def update_file(
+    file_id: uuid.UUID,
+    body: FileUpdate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentStaff,
+    access: EntityFileAccessDep,
+    if_match: IfMatchHeader = None,
+) -> FileRead:
+    document = await _authorized_file(session, principal, access, file_id, "upload")
+    if body.shared_with_contacts is not None:
+        await service.set_sharing(
+            session,
+            document=document,
+            actor=principal.actor,
+            shared_with_contacts=body.shared_with_contacts,
+            if_match=if_match,
         )
-    return answer
-
-
-def _download(stored: StoredFile) -> Download:
-    return Download(
-        key=stored.storage_key,
-        size=stored.size,
-        content_type=stored.content_type,
-        filename=stored.name,
-        sha256=stored.sha256,
-        last_modified=stored.created_at,
-    )
-
-
-def _is_a_download(answer: Response) -> bool:
-    """Whole files, and ranges from the first byte (not every chunk a player fetches)."""
-    if answer.status_code == 200:
-        return True
-    return answer.status_code == 206 and answer.headers.get("content-range", "").startswith(
-        "bytes 0-"
-    )
+    else:
+        check_if_match(if_match, document.version)
+    set_etag(request, response, document.version)
+    return FileRead.of(document, document.current)
 
 
 @router.get(
@@ -307,7 +277,7 @@ async def get_version(
     "refuse (412) when someone else added a version first.",
     status_code=status.HTTP_201_CREATED,
     response_model=FileVersionRead,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=upload_body(),
     responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 422),
 )
 async def create_version(
@@ -323,7 +293,7 @@ async def create_version(
 ) -> FileVersionRead:
     document = await _authorized_file(session, principal, access, file_id, "upload")
     check_if_match(if_match, document.version)  # fail before reading the body
-    received = await _receive(
+    received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)
     )
     document, stored = await service.add_version(

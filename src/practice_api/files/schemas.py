@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from practice_api.core.pagination import Page
-from practice_api.core.schemas import ReadModel
+from practice_api.core.schemas import InputModel, ReadModel
 from practice_api.files.models import FileDocument, StoredFile
 
 UploaderKind = Literal["staff", "contact", "guest"]
@@ -59,6 +59,10 @@ class FileRead(ReadModel):
     size: int
     sha256: str
     current_version: int = Field(description="Number of the newest version.")
+    shared_with_contacts: bool = Field(
+        description="Staff share it with the entity's portal contacts (files a contact "
+        "uploaded are visible to them anyway)."
+    )
     uploaded_by: Uploader = Field(description="Who uploaded the newest version.")
     created_at: dt.datetime = Field(description="When the first version was uploaded.")
     updated_at: dt.datetime = Field(description="When the newest version was uploaded.")
@@ -74,6 +78,7 @@ class FileRead(ReadModel):
             size=current.size,
             sha256=current.sha256,
             current_version=current.number,
+            shared_with_contacts=document.shared_with_contacts,
             uploaded_by=_uploader(current),
             created_at=document.created_at,
             updated_at=current.created_at,
@@ -92,3 +97,9 @@ class FilePage(Page[FileRead]):
 
 class FileVersionPage(Page[FileVersionRead]):
     pass
+
+
+class FileUpdate(InputModel):
+    shared_with_contacts: bool | None = Field(
+        default=None, description="Show the file to the entity's portal contacts, or not."
+    )

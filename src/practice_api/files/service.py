@@ -60,10 +60,15 @@ async def add_file(
     entity_id: uuid.UUID,
     actor: Actor,
     received: ReceivedFile,
+    shared_with_contacts: bool = False,
 ) -> tuple[FileDocument, StoredFile]:
     """A new file on ``entity_id`` whose first version is ``received``."""
     document = FileDocument(
-        firm_id=firm_id, entity_id=entity_id, name=received.name, current_version=1
+        firm_id=firm_id,
+        entity_id=entity_id,
+        name=received.name,
+        current_version=1,
+        shared_with_contacts=shared_with_contacts,
     )
     session.add(document)
     await session.flush()
@@ -126,6 +131,31 @@ async def record_download(
         entity_id=document.entity_id,
         subject=("file", document.id),
         payload=_payload(version),
+    )
+
+
+async def set_sharing(
+    session: AsyncSession,
+    *,
+    document: FileDocument,
+    actor: Actor,
+    shared_with_contacts: bool,
+    if_match: str | None = None,
+) -> None:
+    """Share the file with the entity's portal contacts, or stop sharing it."""
+    check_if_match(if_match, document.version)
+    if document.shared_with_contacts == shared_with_contacts:
+        return
+    document.shared_with_contacts = shared_with_contacts
+    await session.flush()
+    await record_event(
+        session,
+        type="file.sharing_changed",
+        firm_id=document.firm_id,
+        actor=actor,
+        entity_id=document.entity_id,
+        subject=("file", document.id),
+        payload={"file_name": document.name, "shared_with_contacts": shared_with_contacts},
     )
 
 

@@ -16,12 +16,13 @@ metadata; storage keys are random ids.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 import unicodedata
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -44,6 +45,9 @@ MAX_EXTENSION_CHARS = 16
 FALLBACK_NAME = "file"
 # Allowance for the multipart envelope (boundaries, part headers, small form fields).
 MULTIPART_OVERHEAD = 64 * 1024
+# Small text form fields next to the file (e.g. ``shared_with_contacts``) are kept, capped.
+MAX_FORM_FIELDS = 20
+MAX_FORM_VALUE_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class ReceivedFile:
     content_type: str
     size: int
     sha256: str
+    form: Mapping[str, str] = field(default_factory=dict)  # the text form fields
 
 
 def too_large(policy: UploadPolicy) -> PayloadTooLarge:
@@ -191,7 +196,8 @@ class MultipartUpload:
 
     Call ``next_file()`` to reach the file part's headers, iterate ``chunks()`` for its
     bytes, then ``finish()`` to check the rest of the body (which must hold no other file).
-    Other (text) form fields are skipped without being kept.
+    Small text form fields (before or after the file) are kept in ``form``: at most
+    ``MAX_FORM_FIELDS`` of ``MAX_FORM_VALUE_BYTES`` each, or the body is refused (400).
     """
 
     def __init__(
@@ -213,6 +219,9 @@ class MultipartUpload:
         self._ended = False
         self._body_done = False
         self._file: FilePart | None = None
+        self.form: dict[str, str] = {}
+        self._text_field: str | None = None  # the text part being read, if any
+        self._text_value = bytearray()
         self._parser = MultipartParser(
             boundary,
             {
@@ -243,12 +252,24 @@ class MultipartUpload:
         self._header_value.clear()
 
     def _on_headers_finished(self) -> None:
+        self._text_field = _text_field(self._headers)
+        self._text_value.clear()
+        if self._text_field is not None and len(self.form) >= MAX_FORM_FIELDS:
+            raise ValueError("too many form fields")
         self._events.append(("part", self._headers))
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
-        self._events.append(("data", bytes(data[start:end])))
+        if self._text_field is None:
+            self._events.append(("data", bytes(data[start:end])))
+            return
+        self._text_value += data[start:end]
+        if len(self._text_value) > MAX_FORM_VALUE_BYTES:
+            raise ValueError("form field too long")
 
     def _on_part_end(self) -> None:
+        if self._text_field is not None:
+            self.form[self._text_field] = _decode(bytes(self._text_value))
+            self._text_field = None
         self._events.append(("part_end", None))
 
     def _on_end(self) -> None:
@@ -331,6 +352,15 @@ def _file_part(headers: dict[bytes, bytes]) -> FilePart | None:
     )
 
 
+def _text_field(headers: dict[bytes, bytes]) -> str | None:
+    """The name of a plain (non-file) form field, or None for a file part."""
+    disposition = headers.get(b"content-disposition", b"")
+    kind, options = parse_options_header(disposition)
+    if kind != b"form-data" or _filename_from(disposition, options) is not None:
+        return None
+    return _decode(options.get(b"name", b""))
+
+
 _FILENAME_STAR = re.compile(rb"filename\*\s*=\s*([\w!#$&+.^`|~-]+)'[^']*'([^;\s]+)", re.IGNORECASE)
 
 
@@ -383,7 +413,7 @@ async def receive_multipart_upload(
     except BaseException:
         await _forget(storage, received.key)
         raise
-    return received
+    return dataclasses.replace(received, form=dict(upload.form))
 
 
 async def _forget(storage: ObjectStorage, key: str) -> None:
