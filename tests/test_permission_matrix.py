@@ -327,6 +327,26 @@ async def portal_discussion(w: World) -> str:
     return str(shared["id"])
 
 
+async def portal_contributor_entity(w: World) -> str:
+    """A fresh entity the ``contact`` column may upload to (granted ``contributor``)."""
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id, "contributor")
+    return entity_id
+
+
+async def portal_shared_file(w: World) -> str:
+    """A file the admin uploaded, shared with the contacts of an entity of ``contact``."""
+    entity_id = await portal_entity(w)
+    response = await w.api.client.post(
+        f"/v1/entities/{entity_id}/files",
+        files=multipart(),
+        data={"shared_with_contacts": "true"},
+        headers=w.admin.headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def activate(w: World, a: Actor) -> Call:
     secret = await issue_secret(w.app, await contact(w), "invite")
     return Call("POST", "/v1/portal/activate", json={"token": secret, "password": PASSWORD})
@@ -409,6 +429,7 @@ RECIPES: dict[str, Recipe] = {
     "files_versions_get": on(stored_file, "GET", "/v1/files/{id}/versions/1"),
     "files_versions_create": upload_to(stored_file, "/v1/files/{id}/versions"),
     "files_delete": on(stored_file, "DELETE", "/v1/files/{id}"),
+    "files_update": on(stored_file, "PATCH", "/v1/files/{id}", {"shared_with_contacts": True}),
     "activity_list": fixed("GET", "/v1/activity"),
     "notifications_list": fixed("GET", "/v1/notifications"),
     "notifications_unread_count": fixed("GET", "/v1/notifications/unread-count"),
@@ -474,6 +495,10 @@ RECIPES: dict[str, Recipe] = {
     "portal_comments_create": on(
         portal_discussion, "POST", "/v1/portal/discussions/{id}/comments", {"body": "Thanks"}
     ),
+    "portal_files_list": on(portal_entity, "GET", "/v1/portal/entities/{id}/files"),
+    "portal_files_upload": upload_to(portal_contributor_entity, "/v1/portal/entities/{id}/files"),
+    "portal_files_get": on(portal_shared_file, "GET", "/v1/portal/files/{id}"),
+    "portal_files_download": on(portal_shared_file, "GET", "/v1/portal/files/{id}/content"),
 }
 
 

@@ -36,6 +36,7 @@ from practice_api.health.router import router as health_router
 from practice_api.notifications.router import router as notifications_router
 from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
+from practice_api.portal.files import router as portal_files_router
 from practice_api.portal.router import router as portal_router
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
@@ -60,6 +61,7 @@ ROUTERS = (
     contact_groups_router,
     discussions_router,
     portal_router,
+    portal_files_router,
 )
 
 DESCRIPTION = """

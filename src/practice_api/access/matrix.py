@@ -77,9 +77,9 @@ def _rule(scope: Scope, grid: str, code: str = "forbidden", detail: str = "") ->
     return Rule(scope, outcomes, code, detail or "You may not do this.")
 
 
-def _portal(grid: str) -> Rule:
+def _portal(grid: str, code: str = "forbidden", detail: str = "") -> Rule:
     """A portal row: the three contact cells; staff tokens are refused (403)."""
-    return _rule("portal", " ".join(["403"] * len(STAFF_LEVELS)) + " " + grid)
+    return _rule("portal", " ".join(["403"] * len(STAFF_LEVELS)) + " " + grid, code, detail)
 
 
 _ADMIN = "admin_required"
@@ -181,6 +181,14 @@ RULES: dict[str, Rule] = {
     "portal.self":       _portal(                                "ok      ok    ok"),
     "portal.entity":     _portal(                                "ok      404   404"),
     "portal.discussion": _portal(                                "ok      404   404"),
+    # portal files: what is shared with the contact's entities (``files.repository.
+    # visible_to_contacts``); only `contributor` contacts upload (a `viewer` gets 403
+    # ``portal_upload_forbidden``, tested on its own: the column's contact is granted
+    # contributor where the recipe uploads)
+    "portal.file":       _portal(                                "ok      404   404"),
+    "portal.files.upload": _portal(                              "ok      404   404",
+                               "portal_upload_forbidden",
+                               "Only contacts with the contributor role may upload files."),
 }
 # fmt: on
 
@@ -248,6 +256,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "files_upload": "files.upload",
     "files_versions_create": "files.upload",
     "files_delete": "files.delete",
+    "files_update": "files.upload",
     # events backbone
     "activity_list": "activity.list_firm",
     "notifications_list": "self",
@@ -303,4 +312,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "portal_discussions_get": "portal.discussion",
     "portal_comments_list": "portal.discussion",
     "portal_comments_create": "portal.discussion",
+    "portal_files_list": "portal.entity",
+    "portal_files_upload": "portal.files.upload",
+    "portal_files_get": "portal.file",
+    "portal_files_download": "portal.file",
 }

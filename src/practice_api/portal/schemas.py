@@ -96,3 +96,24 @@ class ResetRequest(InputModel):
 class PasswordReset(InputModel):
     token: str = Field(min_length=10, max_length=200, description="The secret from the link.")
     password: PasswordField
+
+
+class PortalFile(BaseModel):
+    """A file shared with the contact: the current version only, no staff ids or versions."""
+
+    id: uuid.UUID
+    entity_id: uuid.UUID
+    name: str
+    content_type: str = Field(description="Sniffed from the bytes, not taken from the client.")
+    size: int = Field(description="Bytes.")
+    sha256: str = Field(description="Hex SHA-256 of the content; also the download's ETag.")
+    uploaded_by_kind: Literal["staff", "contact", "guest"]
+    uploaded_by_name: str
+    mine: bool = Field(description="Uploaded by the caller.")
+    created_at: dt.datetime = Field(description="When the file was first uploaded.")
+    updated_at: dt.datetime = Field(description="When its current version was uploaded.")
+    content_url: str = Field(description="Where to download it.")
+
+
+class PortalFilePage(Page[PortalFile]):
+    pass
