@@ -208,3 +208,22 @@ async def test_staff_tokens_are_refused_on_portal_file_routes(api: Api, app: Any
     ]:
         response = await api.client.request(method, path, files=files, headers=admin.headers)
         problem(response, 403, "contact_only")
+
+
+async def test_sharing_flag_cannot_be_null(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    entity = (
+        await api.client.post("/v1/entities", json={"name": "E"}, headers=admin.headers)
+    ).json()
+    uploaded = await api.client.post(
+        f"/v1/entities/{entity['id']}/files",
+        files={"file": ("a.txt", b"hello", "text/plain")},
+        headers=admin.headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    response = await api.client.patch(
+        f"/v1/files/{uploaded.json()['id']}",
+        json={"shared_with_contacts": None},
+        headers=admin.headers,
+    )
+    problem(response, 422, "validation_failed")

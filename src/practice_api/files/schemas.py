@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from practice_api.core.pagination import Page
-from practice_api.core.schemas import InputModel, ReadModel
+from practice_api.core.schemas import PatchModel, ReadModel
 from practice_api.files.models import FileDocument, StoredFile
 
 UploaderKind = Literal["staff", "contact", "guest"]
@@ -99,7 +99,7 @@ class FileVersionPage(Page[FileVersionRead]):
     pass
 
 
-class FileUpdate(InputModel):
+class FileUpdate(PatchModel):
     shared_with_contacts: bool | None = Field(
         default=None, description="Show the file to the entity's portal contacts, or not."
     )
