@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 import pytest
 
 from practice_api.auth.principals import CurrentStaff
+from practice_api.core.request_context import RequestIdFilter
 from practice_api.db import SessionDep, make_engine
 from practice_api.offices.models import Office
 from tests.helpers import Api, problem
@@ -111,6 +113,21 @@ async def test_unexpected_exception_is_a_bare_500(app: Any, api: Api) -> None:
     }
     assert "secret" not in response.text
     assert response.headers["x-request-id"] == "trace-500"
+
+
+async def test_the_log_names_the_request_id(
+    app: Any, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/boom-logged")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    caplog.handler.addFilter(RequestIdFilter())  # what `practice-api serve` installs
+    with caplog.at_level(logging.ERROR, logger="practice_api.request"):
+        await api.client.get("/boom-logged", headers={"X-Request-ID": "trace-log"})
+    logged = [r for r in caplog.records if r.name == "practice_api.request"]
+    assert logged and logged[0].request_id == "trace-log"  # type: ignore[attr-defined]
+    assert "Traceback" in caplog.text  # the details go to the log, never the response
 
 
 async def test_unexpected_exception_in_a_dependency_rolls_back(app: Any, api: Api) -> None:
