@@ -3,6 +3,7 @@ receiver (http.server in a thread) on free local ports, and outbox queries."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -51,6 +52,16 @@ class SmtpServer:
 
     @property
     def messages(self) -> list[ReceivedMail]:
+        return self.handler.messages
+
+    async def wait_for(self, count: int) -> list[ReceivedMail]:
+        """The messages, once at least ``count`` arrived (mail sent in the background)."""
+        try:
+            async with asyncio.timeout(10):
+                while len(self.handler.messages) < count:
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            raise AssertionError(f"expected {count} messages, got {len(self.messages)}") from None
         return self.handler.messages
 
 

@@ -8,6 +8,7 @@ old one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from urllib.parse import quote
@@ -35,7 +36,12 @@ def send_after_commit(
     to_address: str,
     subject: str,
     body: str,
+    in_background: bool = False,
 ) -> None:
+    """Send once the transaction commits; ``in_background`` does not delay the response
+    (so an answer to an anonymous caller takes as long whether a message went out or not).
+    """
+
     async def send() -> None:
         message = compose(
             sender=settings.mail_from,
@@ -51,7 +57,15 @@ def send_after_commit(
         except Exception as exc:  # the link can be sent again; never fail the committed change
             log.warning("portal e-mail to a contact could not be sent: %r", exc)
 
-    after_commit(session, send)
+    async def start_sending() -> None:
+        task = asyncio.create_task(send())
+        _sending.add(task)  # keep a reference until it is done
+        task.add_done_callback(_sending.discard)
+
+    after_commit(session, start_sending if in_background else send)
+
+
+_sending: set[asyncio.Task[None]] = set()
 
 
 def invitation_body(name: str, firm_name: str, link: str, hours: int) -> str:

@@ -346,6 +346,7 @@ async def request_password_reset(
                 mail.portal_link(settings, "reset", secret),
                 max(1, settings.portal_reset_ttl_seconds // 3600),
             ),
+            in_background=True,
         )
 
 
