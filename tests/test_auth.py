@@ -264,6 +264,21 @@ async def test_password_change_revokes_sessions(api: Api) -> None:
     assert (await api.client.get("/v1/me", headers=admin.headers)).status_code == 200
 
 
+async def test_changing_your_own_password_keeps_this_session_only(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    elsewhere = await api.sign_in(admin.email)  # the same admin on another device
+
+    response = await api.client.patch(
+        f"/v1/users/{admin.user_id}", json={"password": "a brand new secret"}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+
+    assert (await api.client.get("/v1/me", headers=admin.headers)).status_code == 200
+    assert_unauthenticated(
+        await api.client.get("/v1/me", headers=elsewhere.headers), "token_revoked"
+    )
+
+
 async def test_me_for_staff(api: Api) -> None:
     admin = await api.sign_up_firm()
     staff = await api.add_staff(admin, name="Sam Staff")

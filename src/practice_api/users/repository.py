@@ -74,16 +74,18 @@ class UserRepository(FirmScopedRepository[User]):
             )
         return statement
 
-    async def revoke_sessions(self, user_id: uuid.UUID, reason: str) -> None:
-        await self.session.execute(
-            update(AuthSession)
-            .where(
-                AuthSession.principal_kind == "staff",
-                AuthSession.principal_id == user_id,
-                AuthSession.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow(), revoked_reason=reason)
+    async def revoke_sessions(
+        self, user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
+    ) -> None:
+        """End the user's sessions (all, or all but ``keep``: the caller's own)."""
+        statement = update(AuthSession).where(
+            AuthSession.principal_kind == "staff",
+            AuthSession.principal_id == user_id,
+            AuthSession.revoked_at.is_(None),
         )
+        if keep is not None:
+            statement = statement.where(AuthSession.id != keep)
+        await self.session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -105,7 +105,9 @@ async def update_user(
     before = {field: getattr(user, field) for field in changes}
     if password is not None:
         user.password_hash = hasher.hash(password)
-        await users.revoke_sessions(user.id, "password_changed")
+        # Every other session ends; the one changing its own password stays signed in.
+        own = principal.session_id if principal.id == user.id else None
+        await users.revoke_sessions(user.id, "password_changed", keep=own)
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()
