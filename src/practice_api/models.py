@@ -10,7 +10,12 @@ from practice_api.contacts.models import (
 )
 from practice_api.core.models import IdempotencyRecord, RateLimitHit
 from practice_api.db import Base
-from practice_api.discussions.models import Discussion, DiscussionComment, DiscussionGroup
+from practice_api.discussions.models import (
+    Discussion,
+    DiscussionAttachment,
+    DiscussionComment,
+    DiscussionGroup,
+)
 from practice_api.entities.models import Entity
 from practice_api.events.models import Delivery, Event
 from practice_api.files.models import FileDocument, StoredFile
@@ -31,6 +36,7 @@ __all__ = [
     "ContactSecret",
     "Delivery",
     "Discussion",
+    "DiscussionAttachment",
     "DiscussionComment",
     "DiscussionGroup",
     "Entity",

@@ -59,3 +59,29 @@ class DiscussionComment(IdMixin, Base):
     author_name: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DiscussionAttachment(IdMixin, Base):
+    """A file of the discussion's entity attached to the discussion (``comment_id`` null)
+    or to one of its comments. Contacts who can read the discussion may download it."""
+
+    __tablename__ = "discussion_attachments"
+    __table_args__ = (
+        Index("ix_discussion_attachments_discussion_id_created_at", "discussion_id", "created_at"),
+    )
+
+    firm_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
+    discussion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("discussions.id", ondelete="CASCADE")
+    )
+    comment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("discussion_comments.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("file_documents.id", ondelete="CASCADE"), index=True
+    )
+    attached_by_kind: Mapped[str] = mapped_column(String(20))  # staff | contact
+    attached_by_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -4,14 +4,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import ContactGroup, ContactGroupMember, EntityContact
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository
-from practice_api.discussions.models import Discussion, DiscussionComment, DiscussionGroup
-from practice_api.discussions.schemas import GroupRef
+from practice_api.discussions.models import (
+    Discussion,
+    DiscussionAttachment,
+    DiscussionComment,
+    DiscussionGroup,
+)
+from practice_api.discussions.schemas import AttachmentRead, GroupRef
+from practice_api.files.models import FileDocument
 
 DISCUSSION_ORDERING = Ordering(
     fields={
@@ -42,6 +48,14 @@ def shared_with_contact(contact_id: uuid.UUID) -> Select[uuid.UUID]:
             & (EntityContact.contact_id == ContactGroupMember.contact_id),
         )
         .where(ContactGroupMember.contact_id == contact_id)
+    )
+
+
+def attached_for_contact(contact_id: uuid.UUID) -> Select[uuid.UUID]:
+    """Ids of the files attached to a discussion (or its comments) the contact may read:
+    the portal offers them even when they are not otherwise shared."""
+    return select(DiscussionAttachment.file_id).where(
+        DiscussionAttachment.discussion_id.in_(shared_with_contact(contact_id))
     )
 
 
@@ -79,6 +93,53 @@ class DiscussionRepository(FirmScopedRepository[Discussion]):
             )
         for discussion_id, group_id, name in await self.session.execute(statement):
             out[discussion_id].append(GroupRef(id=group_id, name=name))
+        return out
+
+    async def attachments_of(
+        self,
+        *,
+        discussion_ids: Sequence[uuid.UUID] = (),
+        comment_ids: Sequence[uuid.UUID] = (),
+        url: str = "/v1/files/{}/content",
+    ) -> dict[uuid.UUID, list[AttachmentRead]]:
+        """In one statement: the files attached to discussions themselves (keyed by the
+        discussion id) and to comments (keyed by the comment id); deleted files are left
+        out. ``url`` formats the download address with the file id."""
+        out: dict[uuid.UUID, list[AttachmentRead]] = defaultdict(list)
+        conditions = []
+        if discussion_ids:
+            conditions.append(
+                and_(
+                    DiscussionAttachment.discussion_id.in_(discussion_ids),
+                    DiscussionAttachment.comment_id.is_(None),
+                )
+            )
+        if comment_ids:
+            conditions.append(DiscussionAttachment.comment_id.in_(comment_ids))
+        if not conditions:
+            return out
+        rows = await self.session.execute(
+            select(DiscussionAttachment, FileDocument)
+            .join(FileDocument, FileDocument.id == DiscussionAttachment.file_id)
+            .where(
+                DiscussionAttachment.firm_id == self.firm_id,
+                FileDocument.deleted_at.is_(None),
+                or_(*conditions),
+            )
+            .order_by(DiscussionAttachment.created_at, DiscussionAttachment.id)
+        )
+        for attachment, document in rows.unique():
+            current = document.current
+            key = attachment.comment_id or attachment.discussion_id
+            out[key].append(
+                AttachmentRead(
+                    id=document.id,
+                    name=current.name,
+                    size=current.size,
+                    content_type=current.content_type,
+                    content_url=url.format(document.id),
+                )
+            )
         return out
 
     def comments(self, discussion_id: uuid.UUID) -> Select[DiscussionComment]:

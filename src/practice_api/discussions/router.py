@@ -11,7 +11,7 @@ from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
 from practice_api.discussions import service
-from practice_api.discussions.models import Discussion
+from practice_api.discussions.models import Discussion, DiscussionComment
 from practice_api.discussions.policy import (
     CanManageDiscussion,
     CanManageDiscussions,
@@ -40,8 +40,19 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 async def read_many(session: AsyncSession, rows: list[Discussion]) -> list[DiscussionRead]:
     if not rows:
         return []
-    groups = await DiscussionRepository(session, rows[0].firm_id).groups_of([d.id for d in rows])
-    return [DiscussionRead.build(d, groups.get(d.id, [])) for d in rows]
+    repository = DiscussionRepository(session, rows[0].firm_id)
+    ids = [d.id for d in rows]
+    groups = await repository.groups_of(ids)
+    attachments = await repository.attachments_of(discussion_ids=ids)
+    return [DiscussionRead.build(d, groups.get(d.id, []), attachments.get(d.id)) for d in rows]
+
+
+async def read_comments(session: AsyncSession, rows: list[DiscussionComment]) -> list[CommentRead]:
+    if not rows:
+        return []
+    repository = DiscussionRepository(session, rows[0].firm_id)
+    attachments = await repository.attachments_of(comment_ids=[c.id for c in rows])
+    return [CommentRead.build(c, attachments.get(c.id)) for c in rows]
 
 
 @router.get(
@@ -69,7 +80,9 @@ async def list_discussions(
     operation_id="discussions_create",
     summary="Start a discussion on an entity and share it with contact groups",
     description="The responsible, editors and admins. Subject and plain-text body; the "
-    "active contacts of the groups are notified. Attachments arrive with the files API.",
+    "active contacts of the groups are notified. `attachments` lists files of the same "
+    "entity (any other id: 422 `attachment_not_allowed`, nothing created); contacts who can "
+    "read the discussion may download them through the portal.",
     status_code=status.HTTP_201_CREATED,
     response_model=DiscussionRead,
     responses=problem_responses(401, 403, 404, 422),
@@ -154,13 +167,16 @@ async def list_comments(
         COMMENT_ORDERING,
         order_by,
     )
-    return CommentPage(items=[CommentRead.build(c) for c in rows], next_cursor=cursor)  # type: ignore[arg-type]
+    items = await read_comments(session, list(rows))  # type: ignore[arg-type]
+    return CommentPage(items=items, next_cursor=cursor)
 
 
 @router.post(
     "/{discussion_id}/comments",
     operation_id="discussion_comments_create",
     summary="Comment on a discussion as staff (the contacts of its groups are notified)",
+    description="`attachments` lists files of the discussion's entity (any other id: 422 "
+    "`attachment_not_allowed`, nothing created).",
     status_code=status.HTTP_201_CREATED,
     response_model=CommentRead,
     responses=problem_responses(401, 403, 404, 422),
@@ -174,4 +190,4 @@ async def create_comment(
         response,
         f"/v1/entities/{discussion.entity_id}/discussions/{discussion.id}/comments",
     )
-    return CommentRead.build(comment)
+    return (await read_comments(session, [comment]))[0]

@@ -18,6 +18,24 @@ class GroupRef(BaseModel):
     name: str
 
 
+MAX_ATTACHMENTS = 20
+ATTACHMENTS_DESCRIPTION = (
+    "Ids of files of the discussion's entity to attach (staff: any file of the entity; "
+    "contacts: files they uploaded to it). Any other id answers 422 `attachment_not_allowed` "
+    "and nothing is created."
+)
+
+
+class AttachmentRead(BaseModel):
+    """A file attached to a discussion or a comment (its current version)."""
+
+    id: uuid.UUID = Field(description="The file's id.")
+    name: str
+    size: int = Field(description="Bytes.")
+    content_type: str
+    content_url: str = Field(description="Where the caller downloads it.")
+
+
 class DiscussionRead(BaseModel):
     id: uuid.UUID
     entity_id: uuid.UUID
@@ -27,14 +45,19 @@ class DiscussionRead(BaseModel):
     created_by_id: uuid.UUID | None
     created_by_name: str
     last_comment_at: dt.datetime | None
-    attachments: list[uuid.UUID] = Field(
-        default_factory=list, description="File ids (arrive with the files API)."
+    attachments: list[AttachmentRead] = Field(
+        default_factory=list, description="Files attached to the discussion itself."
     )
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @classmethod
-    def build(cls, discussion: Discussion, groups: list[GroupRef]) -> DiscussionRead:
+    def build(
+        cls,
+        discussion: Discussion,
+        groups: list[GroupRef],
+        attachments: list[AttachmentRead] | None = None,
+    ) -> DiscussionRead:
         return cls(
             id=discussion.id,
             entity_id=discussion.entity_id,
@@ -44,6 +67,7 @@ class DiscussionRead(BaseModel):
             created_by_id=discussion.created_by_id,
             created_by_name=discussion.created_by_name,
             last_comment_at=discussion.last_comment_at,
+            attachments=attachments or [],
             created_at=discussion.created_at,
             updated_at=discussion.updated_at,
         )
@@ -58,6 +82,9 @@ class DiscussionCreate(InputModel):
     body: str = Field(min_length=1, max_length=20_000, description=BODY_DESCRIPTION)
     group_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=50, description="Contact groups of this entity."
+    )
+    attachments: list[uuid.UUID] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS, description=ATTACHMENTS_DESCRIPTION
     )
 
 
@@ -76,10 +103,13 @@ class CommentRead(BaseModel):
     author_id: uuid.UUID | None
     author_name: str
     body: str = Field(description=BODY_DESCRIPTION)
+    attachments: list[AttachmentRead] = Field(default_factory=list)
     created_at: dt.datetime
 
     @classmethod
-    def build(cls, comment: DiscussionComment) -> CommentRead:
+    def build(
+        cls, comment: DiscussionComment, attachments: list[AttachmentRead] | None = None
+    ) -> CommentRead:
         return cls(
             id=comment.id,
             discussion_id=comment.discussion_id,
@@ -87,6 +117,7 @@ class CommentRead(BaseModel):
             author_id=comment.author_id,
             author_name=comment.author_name,
             body=comment.body,
+            attachments=attachments or [],
             created_at=comment.created_at,
         )
 
@@ -97,3 +128,6 @@ class CommentPage(Page[CommentRead]):
 
 class CommentCreate(InputModel):
     body: str = Field(min_length=1, max_length=20_000, description=BODY_DESCRIPTION)
+    attachments: list[uuid.UUID] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS, description=ATTACHMENTS_DESCRIPTION
+    )

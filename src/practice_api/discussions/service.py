@@ -1,6 +1,8 @@
 """Discussions on an entity: staff start them and share them with contact groups; staff
-and the contacts of those groups comment. Attachments arrive with the files API (see
-``attach_files`` below)."""
+and the contacts of those groups comment. Staff attach files of the entity to a
+discussion or a comment; contacts attach the files they uploaded to the entity to their
+comments (``_check_attachments``). The portal offers attached files to every contact who
+can read the discussion (``repository.attached_for_contact``)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.policy import EntityContext
@@ -18,11 +20,17 @@ from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.time import utcnow
 from practice_api.discussions import events as _events  # noqa: F401  (registers the types)
-from practice_api.discussions.models import Discussion, DiscussionComment, DiscussionGroup
+from practice_api.discussions.models import (
+    Discussion,
+    DiscussionAttachment,
+    DiscussionComment,
+    DiscussionGroup,
+)
 from practice_api.discussions.repository import DiscussionRepository, count_discussions
 from practice_api.discussions.schemas import CommentCreate, DiscussionCreate, DiscussionUpdate
 from practice_api.entities.dependents import register_dependent
 from practice_api.events.service import changes_between, record_event
+from practice_api.files.models import FileDocument, StoredFile
 
 # Client history: an entity with discussions is archived, not deleted.
 register_dependent("discussions", count_discussions)
@@ -62,6 +70,72 @@ async def _check_groups(
     return wanted
 
 
+async def _check_attachments(
+    session: AsyncSession, principal: Principal, entity_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The files may be attached: live files of the same entity and firm; for a contact,
+    only the files it uploaded (the first version is its upload). Otherwise 422."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    statement = select(FileDocument.id).where(
+        FileDocument.firm_id == principal.firm_id,
+        FileDocument.entity_id == entity_id,
+        FileDocument.deleted_at.is_(None),
+        FileDocument.id.in_(wanted),
+    )
+    if principal.kind == "contact":
+        statement = statement.where(
+            exists(
+                select(StoredFile.id).where(
+                    StoredFile.document_id == FileDocument.id,
+                    StoredFile.number == 1,
+                    StoredFile.uploaded_by_kind == "contact",
+                    StoredFile.uploaded_by_id == principal.id,
+                )
+            )
+        )
+    found = set((await session.scalars(statement)).all())
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        detail = (
+            "Contacts can attach only files they uploaded to the discussion's entity."
+            if principal.kind == "contact"
+            else "Only files of the discussion's entity can be attached."
+        )
+        raise ValidationFailed(
+            detail,
+            code="attachment_not_allowed",
+            errors=[
+                ValidationIssue(loc=["body", "attachments"], msg=f"{i}: not allowed", type="file")
+                for i in missing
+            ],
+        )
+    return wanted
+
+
+def _attach(
+    session: AsyncSession,
+    principal: Principal,
+    discussion: Discussion,
+    file_ids: list[uuid.UUID],
+    comment_id: uuid.UUID | None = None,
+) -> None:
+    session.add_all(
+        [
+            DiscussionAttachment(
+                firm_id=discussion.firm_id,
+                discussion_id=discussion.id,
+                comment_id=comment_id,
+                file_id=file_id,
+                attached_by_kind=principal.kind,
+                attached_by_id=principal.id,
+            )
+            for file_id in file_ids
+        ]
+    )
+
+
 async def _event(
     session: AsyncSession, type: str, principal: Principal, discussion: Discussion, **extra: Any
 ) -> None:
@@ -88,6 +162,7 @@ async def create_discussion(
 ) -> Discussion:
     principal, entity = context.principal, context.entity
     groups = await _check_groups(session, entity.id, data.group_ids)
+    files = await _check_attachments(session, principal, entity.id, data.attachments)
     discussion = DiscussionRepository(session, principal.firm_id).add(
         Discussion(
             firm_id=principal.firm_id,
@@ -100,6 +175,7 @@ async def create_discussion(
     )
     await session.flush()
     session.add_all([DiscussionGroup(discussion_id=discussion.id, group_id=g) for g in groups])
+    _attach(session, principal, discussion, files)
     await session.flush()
     await _event(session, "discussion.created", principal, discussion, group_ids=groups)
     return discussion
@@ -161,6 +237,7 @@ async def add_comment(
     session: AsyncSession, principal: Principal, discussion: Discussion, data: CommentCreate
 ) -> DiscussionComment:
     """A comment by staff or by a contact; the other side is notified."""
+    files = await _check_attachments(session, principal, discussion.entity_id, data.attachments)
     comment = DiscussionComment(
         firm_id=discussion.firm_id,
         discussion_id=discussion.id,
@@ -172,6 +249,9 @@ async def add_comment(
     session.add(comment)
     discussion.last_comment_at = comment.created_at = utcnow()
     await session.flush()
+    if files:
+        _attach(session, principal, discussion, files, comment.id)
+        await session.flush()
     await record_event(
         session,
         type="discussion.comment_created",
@@ -188,8 +268,3 @@ async def add_comment(
         },
     )
     return comment
-
-
-# Hook for the files API (issue 7): attachments on discussions and comments. Files will
-# store ``discussion_id`` / ``comment_id`` on the file row; the portal may download a file
-# attached to a discussion when ``contacts.access.contact_can_read_discussion`` is true.

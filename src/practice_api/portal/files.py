@@ -1,8 +1,10 @@
 """Portal file routes: what is shared with a contact, and contributors' uploads.
 
-What a contact sees (``files.repository.visible_to_contacts``): on an entity the contact
-has access to (either role), the files staff marked ``shared_with_contacts`` and every
-file a contact uploaded (the entity's contacts work on the same client). Only the current
+What a contact sees (``portal_files``, the one rule): on an entity the contact has access
+to (either role), the files staff marked ``shared_with_contacts`` and every file a
+contact uploaded (the entity's contacts work on the same client, see
+``files.repository.visible_to_contacts``), plus every file attached to a discussion the
+contact can read (``discussions.repository.attached_for_contact``), shared or not. Only the current
 version is offered; versions and staff ids stay on the staff side. A file the contact may
 not see, on an entity without access or in another firm, answers 404. Only
 ``contributor`` contacts upload (a ``viewer`` gets 403 ``portal_upload_forbidden``).
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import RULES
@@ -28,6 +30,7 @@ from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
+from practice_api.discussions.repository import attached_for_contact
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.repository import FILE_ORDERING, FileRepository, visible_to_contacts
@@ -47,15 +50,23 @@ router = APIRouter(prefix="/v1/portal", tags=["portal"])
 
 
 def portal_files(session: AsyncSession, principal: Principal) -> Select[FileDocument]:
-    """The files shared with the contact, on every entity it has access to."""
+    """The files shared with the contact, on every entity it has access to, and the files
+    attached to the discussions it can read."""
     return (
         FileRepository(session, principal.firm_id)
         .readable()
         .where(
-            FileDocument.entity_id.in_(
-                select(EntityContact.entity_id).where(EntityContact.contact_id == principal.id)
-            ),
-            visible_to_contacts(),
+            or_(
+                and_(
+                    FileDocument.entity_id.in_(
+                        select(EntityContact.entity_id).where(
+                            EntityContact.contact_id == principal.id
+                        )
+                    ),
+                    visible_to_contacts(),
+                ),
+                FileDocument.id.in_(attached_for_contact(principal.id)),
+            )
         )
     )
 

@@ -26,7 +26,7 @@ from practice_api.discussions.repository import (
     DISCUSSION_ORDERING,
     DiscussionRepository,
 )
-from practice_api.discussions.schemas import CommentCreate
+from practice_api.discussions.schemas import AttachmentRead, CommentCreate
 from practice_api.entities.models import Entity
 from practice_api.firms.models import Firm
 from practice_api.portal.policy import CanSeePortalDiscussion, CanSeePortalEntity, PortalContact
@@ -48,6 +48,8 @@ from practice_api.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+PORTAL_FILE_URL = "/v1/portal/files/{}/content"
 
 PORTAL_ENTITY_ORDERING = Ordering(
     fields={"name": Entity.name, "created_at": Entity.created_at},
@@ -212,6 +214,9 @@ async def _portal_discussions(
         return []
     repository = DiscussionRepository(session, principal.firm_id)
     groups = await repository.groups_of([d.id for d in rows], member=principal.id)
+    attachments = await repository.attachments_of(
+        discussion_ids=[d.id for d in rows], url=PORTAL_FILE_URL
+    )
     group_ids = list({g.id for refs in groups.values() for g in refs})
     members = await GroupRepository(session, principal.firm_id).members_of(group_ids)
     return [
@@ -230,6 +235,7 @@ async def _portal_discussions(
             ],
             created_by_name=d.created_by_name,
             last_comment_at=d.last_comment_at,
+            attachments=attachments.get(d.id, []),
             created_at=d.created_at,
             updated_at=d.updated_at,
         )
@@ -275,7 +281,20 @@ async def get_discussion(
     return (await _portal_discussions(session, context.principal, [context.discussion]))[0]
 
 
-def _comment(comment: DiscussionComment, principal: Principal) -> PortalComment:
+async def _comments(
+    session: AsyncSession, principal: Principal, rows: list[DiscussionComment]
+) -> list[PortalComment]:
+    if not rows:
+        return []
+    attachments = await DiscussionRepository(session, principal.firm_id).attachments_of(
+        comment_ids=[c.id for c in rows], url=PORTAL_FILE_URL
+    )
+    return [_comment(c, principal, attachments.get(c.id, [])) for c in rows]
+
+
+def _comment(
+    comment: DiscussionComment, principal: Principal, attachments: list[AttachmentRead]
+) -> PortalComment:
     return PortalComment(
         id=comment.id,
         discussion_id=comment.discussion_id,
@@ -283,6 +302,7 @@ def _comment(comment: DiscussionComment, principal: Principal) -> PortalComment:
         author_name=comment.author_name,
         mine=comment.author_kind == "contact" and comment.author_id == principal.id,
         body=comment.body,
+        attachments=attachments,
         created_at=comment.created_at,
     )
 
@@ -305,13 +325,17 @@ async def list_comments(
     rows, cursor = await paginate(
         session, repository.comments(context.discussion.id), page, COMMENT_ORDERING, order_by
     )
-    return PortalCommentPage(items=[_comment(c, principal) for c in rows], next_cursor=cursor)
+    items = await _comments(session, principal, list(rows))
+    return PortalCommentPage(items=items, next_cursor=cursor)
 
 
 @router.post(
     "/discussions/{discussion_id}/comments",
     operation_id="portal_comments_create",
     summary="Comment on a discussion shared with the contact (the firm is notified)",
+    description="`attachments` lists files the contact uploaded to the discussion's entity "
+    "(`POST /v1/portal/entities/{entity_id}/files`); any other id answers 422 "
+    "`attachment_not_allowed` and nothing is created.",
     status_code=status.HTTP_201_CREATED,
     response_model=PortalComment,
     responses=problem_responses(401, 403, 404, 422),
@@ -323,4 +347,4 @@ async def create_comment(
         session, context.principal, context.discussion, body
     )
     created(response, f"/v1/portal/discussions/{context.discussion.id}/comments")
-    return _comment(comment, context.principal)
+    return (await _comments(session, context.principal, [comment]))[0]

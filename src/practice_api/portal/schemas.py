@@ -12,6 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel
+from practice_api.discussions.schemas import AttachmentRead
 from practice_api.users.schemas import PasswordField
 
 PortalRole = Literal["viewer", "contributor"]
@@ -59,6 +60,10 @@ class PortalDiscussion(BaseModel):
     groups: list[PortalGroup] = Field(description="The caller's groups it is shared with.")
     created_by_name: str
     last_comment_at: dt.datetime | None
+    attachments: list[AttachmentRead] = Field(
+        default_factory=list,
+        description="Files attached to the discussion; download them at `content_url`.",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -74,6 +79,10 @@ class PortalComment(BaseModel):
     author_name: str
     mine: bool = Field(description="Written by the caller.")
     body: str = Field(description="Plain text; never render it as HTML.")
+    attachments: list[AttachmentRead] = Field(
+        default_factory=list,
+        description="Files attached to the comment; download them at `content_url`.",
+    )
     created_at: dt.datetime
 
 
