@@ -19,7 +19,7 @@ from practice_api.events.schemas import EventActor, EventSubject, WebhookEnvelop
 from practice_api.settings import Settings
 from practice_api.webhooks import signing
 from practice_api.webhooks.models import WebhookEndpoint
-from practice_api.webhooks.urls import TargetNotAllowed, check_target
+from practice_api.webhooks.urls import TargetNotAllowed, check_target, pinned
 
 OutcomeKind = Literal["delivered", "retry", "dead", "cancelled"]
 
@@ -144,9 +144,12 @@ async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) ->
     if not endpoint.active:
         return Outcome("cancelled", "the endpoint is inactive")
     try:
-        await check_target(endpoint.url, allow_private=settings.private_webhook_targets_allowed)
+        address = await check_target(
+            endpoint.url, allow_private=settings.private_webhook_targets_allowed
+        )
     except TargetNotAllowed as exc:
         return Outcome("dead", str(exc))
+    target = pinned(endpoint.url, address)
     body = webhook_body(job)
     timestamp = int(time.time())
     headers = {
@@ -158,13 +161,17 @@ async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) ->
         signing.DELIVERY_HEADER: str(job.delivery_id),
         signing.EVENT_HEADER: job.event.type,
     }
+    if target.host_header:
+        headers["Host"] = target.host_header
+    extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
     try:
         response = await http.post(
-            endpoint.url,
+            target.url,
             content=body,
             headers=headers,
             timeout=settings.webhook_timeout_seconds,
             follow_redirects=False,
+            extensions=extensions,
         )
     except httpx.TimeoutException:
         return Outcome("retry", f"timed out after {settings.webhook_timeout_seconds:g} s")

@@ -2,8 +2,9 @@
 
 The check resolves the host name and refuses loopback, private, link-local, multicast,
 reserved and unspecified addresses, so the API cannot be used to reach internal services.
-It runs when an endpoint is saved and again before each delivery (the name may resolve
-differently later).
+It runs when an endpoint is saved and again before each delivery, and a delivery connects
+to the very address that was checked (``pinned``), so a name that resolves differently a
+moment later (DNS rebinding) cannot redirect it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 
 class TargetNotAllowed(ValueError):
@@ -47,11 +49,42 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-async def check_target(url: str, *, allow_private: bool) -> None:
-    """Raise ``TargetNotAllowed`` unless ``url`` may receive webhooks."""
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class PinnedTarget:
+    """How to send to a checked URL: connect to ``url`` (the checked address), say ``host``."""
+
+    url: str
+    host_header: str | None = None
+    sni_hostname: str | None = None
+
+
+def pinned(url: str, address: Address | None) -> PinnedTarget:
+    """The request target that connects to ``address`` while naming the URL's host (Host
+    header, and TLS server name so the certificate is checked against the name)."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if address is None or host is None or host.strip("[]") == str(address):
+        return PinnedTarget(url)
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    return PinnedTarget(
+        urlunsplit(parts._replace(netloc=netloc)),
+        host_header,
+        host if parts.scheme == "https" else None,
+    )
+
+
+async def check_target(url: str, *, allow_private: bool) -> Address | None:
+    """Raise ``TargetNotAllowed`` unless ``url`` may receive webhooks; answer the checked
+    address to connect to (``None`` when private targets are allowed and nothing is checked).
+    """
     host = check_shape(url)
     if allow_private:
-        return
+        return None
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -69,3 +102,4 @@ async def check_target(url: str, *, allow_private: bool) -> None:
         raise TargetNotAllowed(
             "The URL points to a private, loopback or link-local address, which is not allowed."
         )
+    return addresses[0]
