@@ -270,10 +270,8 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(AppError("An unexpected error occurred."))
+    # Anything else is answered by the outermost RequestContextMiddleware: a bare 500 problem,
+    # logged with the request id (an Exception handler here would never be reached).
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

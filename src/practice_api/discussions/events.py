@@ -87,7 +87,7 @@ async def discussion_contacts(session: AsyncSession, event: Event) -> list[Recip
 async def other_side(session: AsyncSession, event: Event) -> list[Recipient]:
     discussion_id = event.payload.get("discussion_id")
     discussion = await session.get(Discussion, uuid.UUID(str(discussion_id)))
-    if discussion is None:
+    if discussion is None or discussion.firm_id != event.firm_id:
         return []
     if event.actor_kind == "contact":
         staff = await entity_owner_user(session, event)
