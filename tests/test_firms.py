@@ -128,3 +128,23 @@ async def test_staff_cannot_change_the_firm(api: Api) -> None:
 
 async def test_firm_needs_a_token(api: Api) -> None:
     problem(await api.client.get("/v1/firm"), 401, "token_missing")
+
+
+async def test_firm_time_zone_defaults_to_utc_and_takes_iana_names(api: Api) -> None:
+    admin = await api.sign_up_firm("Acme Audit")
+    assert (await api.client.get("/v1/firm", headers=admin.headers)).json()["time_zone"] == "UTC"
+
+    response = await api.client.patch(
+        "/v1/firm", json={"time_zone": "Europe/Paris"}, headers=admin.headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["time_zone"] == "Europe/Paris"
+    for bad in ("Mars/Olympus", "", "../etc/passwd", "/etc/localtime", None):
+        problem(
+            await api.client.patch("/v1/firm", json={"time_zone": bad}, headers=admin.headers),
+            422,
+            "validation_failed",
+        )
+    firm = (await api.client.get("/v1/firm", headers=admin.headers)).json()
+    assert firm["time_zone"] == "Europe/Paris"

@@ -12,3 +12,5 @@ class Firm(IdMixin, TimestampMixin, VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     client_ownership_enabled: Mapped[bool] = mapped_column(default=False)
     detailed_notifications_enabled: Mapped[bool] = mapped_column(default=False)
+    # IANA name; every date-only rule of the firm (due dates, "today") is read in it.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")

@@ -2,11 +2,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field
 
 from practice_api.core.schemas import InputModel, PatchModel, ReadModel
+from practice_api.core.time import is_time_zone
 from practice_api.users.schemas import PasswordField, UserRead
+
+
+def _known_time_zone(value: str) -> str:
+    if not is_time_zone(value):
+        raise ValueError("must be an IANA time zone name such as Europe/Paris or UTC")
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/Paris"]),
+    AfterValidator(_known_time_zone),
+]
 
 
 class FirmRead(ReadModel):
@@ -18,6 +33,11 @@ class FirmRead(ReadModel):
     detailed_notifications_enabled: bool = Field(
         description="When on, file requests may carry an additional message."
     )
+    time_zone: str = Field(
+        description="IANA time zone of the firm (e.g. `Europe/Paris`); every date-only rule "
+        "(due dates, what counts as today) is read in it.",
+        examples=["Europe/Paris"],
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -26,6 +46,7 @@ class FirmUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     client_ownership_enabled: bool | None = None
     detailed_notifications_enabled: bool | None = None
+    time_zone: TimeZoneName | None = None
 
 
 class FirmSignup(InputModel):
