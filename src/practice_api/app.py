@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -76,13 +77,19 @@ Headless REST/JSON API for accounting and audit firms and their clients.
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     sessionmaker = make_sessionmaker(engine)
     return Runtime(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
-        hasher=PasswordHasher(settings.password_hash_rounds),
+        hasher=PasswordHasher(
+            settings.password_hash_rounds, concurrency=settings.password_hash_concurrency
+        ),
         tokens=TokenCodec(
             settings.signing_key, settings.jwt_algorithm, settings.access_token_ttl_seconds
         ),
@@ -107,6 +114,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.dispatcher.start()
             # The periodic jobs run where the dispatcher runs (here, or in the workers).
             purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
+        if settings.environment != "test":
+            # Everything built so far (modules, routes, schemas) lives as long as the
+            # process: keep it out of the collector, so full collections stay short.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -116,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if runtime.dispatcher is not None:
                 await runtime.dispatcher.stop()
             await runtime.engine.dispose()
+            runtime.hasher.close()
 
     app = FastAPI(
         title="practice-api",

@@ -85,12 +85,16 @@ class VersionedMixin:
         return {"version_id_col": cls.version}
 
 
-def make_engine(url: str, *, pool: bool = True) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool: bool = True, pool_size: int | None = None, max_overflow: int = 10
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     if not pool:
         kwargs["poolclass"] = NullPool
+    elif pool_size is not None and not url.startswith("sqlite"):
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)

@@ -65,6 +65,19 @@ class Settings(BaseSettings):
         default=None,
         description="argon2 time cost; unset keeps argon2's own parameters. Tests lower it.",
     )
+    password_hash_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="Password hashes run at once (in threads, off the event loop); unset: one "
+        "per core, at most a quarter of the free memory at 64 MiB each.",
+    )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Connections each process keeps open (PostgreSQL); sized so one worker's "
+        "concurrent requests do not open and close overflow connections.",
+    )
+    database_max_overflow: int = Field(default=10, ge=0)
     login_failures_per_account: int = 5
     login_failure_window_seconds: int = 900
     login_attempts_per_address: int = 30

@@ -66,14 +66,14 @@ async def sign_in(
     user = await find_user_by_email(session, email.strip())
     if user is not None and firm_id is not None and user.firm_id != firm_id:
         user = None
-    valid = runtime.hasher.verify(password, user.password_hash if user else None)
+    valid = await runtime.hasher.averify(password, user.password_hash if user else None)
     if user is not None and valid and user.is_active:
         await clear_hits(session, account_bucket)
         # Core UPDATEs: signing in is not an edit, so versions (ETags) stay.
         await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
         return await start_session(session, runtime, "staff", user.id, user.firm_id)
     contacts = await find_portal_contacts(session, email.strip(), firm_id)
-    matching = [c for c in contacts if runtime.hasher.verify(password, c.password_hash)]
+    matching = [c for c in contacts if await runtime.hasher.averify(password, c.password_hash)]
     if len(matching) > 1:
         raise BadRequest(
             "This e-mail has portal access at several firms; send `firm_id` to choose one.",

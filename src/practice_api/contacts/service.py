@@ -308,7 +308,7 @@ async def activate(
         contact = await _spend_secret(session, token, "invite")
     except NotFound as error:
         raise _failing(error) from None
-    contact.password_hash = runtime.hasher.hash(password)
+    contact.password_hash = await runtime.hasher.ahash(password)
     contact.portal_status = "active"
     contact.activated_at = utcnow()
     await session.flush()
@@ -360,7 +360,7 @@ async def reset_password(
         raise _failing(error) from None
     if contact.portal_status != "active":
         raise _failing(_link_invalid())
-    contact.password_hash = runtime.hasher.hash(password)
+    contact.password_hash = await runtime.hasher.ahash(password)
     await revoke_sessions(session, "contact", contact.id, "password_reset")
     await session.flush()
     await record_event(

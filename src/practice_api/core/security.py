@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,15 +23,85 @@ from practice_api.core.time import utcnow
 PrincipalKind = Literal["staff", "contact"]
 
 
+# argon2's own memory cost (passlib's default, 64 MiB) and the share of the machine's
+# memory that concurrent hashes may take.
+ARGON2_MEMORY_KIB = 65536
+_HASHING_MEMORY_SHARE = 0.25
+
+
+def hashing_concurrency(memory_kib: int = ARGON2_MEMORY_KIB) -> int:
+    """How many hashes may run at once: a quarter of the available memory, at most one per
+    core (argon2 is CPU-bound; more threads only queue), at least one."""
+    cores = os.cpu_count() or 1
+    try:
+        pages = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return max(1, min(cores, 2))
+    by_memory = int(pages * _HASHING_MEMORY_SHARE) // (memory_kib * 1024)
+    return max(1, min(cores, by_memory))
+
+
 class PasswordHasher:
-    def __init__(self, rounds: int | None = None) -> None:
+    """argon2 hashing. The ``a``-prefixed methods run it in a small thread pool so the event
+    loop keeps serving while someone signs in; the pool's size is the limiter (each hash
+    takes the memory cost, 64 MiB by default, for its duration)."""
+
+    def __init__(self, rounds: int | None = None, *, concurrency: int | None = None) -> None:
         options: dict[str, Any] = {"schemes": ["argon2"], "deprecated": "auto"}
+        memory_kib = ARGON2_MEMORY_KIB
         if rounds is not None:
             # Lower costs are for tests only; unset keeps argon2's own parameters.
-            options.update(argon2__rounds=rounds, argon2__memory_cost=1024, argon2__parallelism=1)
+            memory_kib = 1024
+            options.update(
+                argon2__rounds=rounds, argon2__memory_cost=memory_kib, argon2__parallelism=1
+            )
         self._context = CryptContext(**options)
         # Verifying against this keeps unknown-user logins as slow as wrong passwords.
         self._dummy = self._context.hash(secrets.token_urlsafe(16))
+        self.concurrency = concurrency or hashing_concurrency(memory_kib)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        # Hashes running right now and the most seen at once (the limiter's test reads it).
+        self.running = 0
+        self.peak = 0
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.concurrency, thread_name_prefix="password-hash"
+                )
+            return self._pool
+
+    def _counted(self, work: Callable[[], Any]) -> Any:
+        with self._pool_lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            return work()
+        finally:
+            with self._pool_lock:
+                self.running -= 1
+
+    async def _off_loop(self, work: Callable[[], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), self._counted, work)
+
+    async def ahash(self, password: str) -> str:
+        """``hash`` in the hashing pool (never on the event loop)."""
+        hashed: str = await self._off_loop(lambda: self.hash(password))
+        return hashed
+
+    async def averify(self, password: str, hashed: str | None) -> bool:
+        """``verify`` in the hashing pool (never on the event loop)."""
+        valid: bool = await self._off_loop(lambda: self.verify(password, hashed))
+        return valid
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     def hash(self, password: str) -> str:
         return str(self._context.hash(password))

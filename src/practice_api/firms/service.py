@@ -43,7 +43,7 @@ async def create_firm_with_admin(
         email=admin_email.lower(),
         name=admin_name,
         role="admin",
-        password_hash=hasher.hash(password),
+        password_hash=await hasher.ahash(password),
     )
     session.add(admin)
     await session.flush()

@@ -68,7 +68,7 @@ async def create_user(
             email=data.email.lower(),
             name=data.name,
             role=data.role,
-            password_hash=hasher.hash(data.password),
+            password_hash=await hasher.ahash(data.password),
         )
     )
     await session.flush()
@@ -104,7 +104,7 @@ async def update_user(
     password = changes.pop("password", None)
     before = {field: getattr(user, field) for field in changes}
     if password is not None:
-        user.password_hash = hasher.hash(password)
+        user.password_hash = await hasher.ahash(password)
         # Every other session ends; the one changing its own password stays signed in.
         own = principal.session_id if principal.id == user.id else None
         await users.revoke_sessions(user.id, "password_changed", keep=own)
