@@ -8,7 +8,7 @@ from practice_api.contacts.models import (
     ContactSecret,
     EntityContact,
 )
-from practice_api.core.models import IdempotencyRecord, RateLimitHit
+from practice_api.core.models import IdempotencyRecord, RateCounter
 from practice_api.db import Base
 from practice_api.discussions.models import (
     Discussion,
@@ -49,7 +49,7 @@ __all__ = [
     "NotificationPreference",
     "Office",
     "Owner",
-    "RateLimitHit",
+    "RateCounter",
     "RefreshToken",
     "Share",
     "StoredFile",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -78,8 +79,21 @@ class Settings(BaseSettings):
         "concurrent requests do not open and close overflow connections.",
     )
     database_max_overflow: int = Field(default=10, ge=0)
-    login_failures_per_account: int = 5
-    login_failure_window_seconds: int = 900
+    login_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Sign-in attempts per account and client address before growing delays "
+        "(1 s, 2 s, 4 s ... up to login_delay_cap_seconds) slow further attempts down.",
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, gt=0, description="An account and address's attempts are forgotten after."
+    )
+    login_delay_cap_seconds: int = Field(default=900, ge=1)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
+        "believed; none by default.",
+    )
     login_attempts_per_address: int = 30
     login_address_window_seconds: int = 300
     idempotency_ttl_seconds: int = 24 * 3600
@@ -162,6 +176,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
+        for entry in self.trusted_proxies:
+            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError: refused at start
         if self.environment == "production" and not self.secret_key:
             raise ValueError("PRACTICE_SECRET_KEY must be set when PRACTICE_ENVIRONMENT=production")
         if self.environment == "production" and not self.database_url:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from practice_api.auth import service
 from practice_api.auth.principals import CurrentPrincipal
 from practice_api.auth.schemas import TokenPair
+from practice_api.core.client_address import client_address
 from practice_api.core.errors import BadRequest, problem_responses
 from practice_api.db import SessionDep
 from practice_api.runtime import RuntimeDep
@@ -57,7 +58,7 @@ async def token(
     if grant_type == "password":
         if not username or password is None:
             raise BadRequest("username and password are required.", code="credentials_missing")
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request, runtime.settings.trusted_proxies)
         return await service.sign_in(session, runtime, username, password, address, firm_id)
     if not refresh_token:
         raise BadRequest("refresh_token is required.", code="refresh_token_missing")

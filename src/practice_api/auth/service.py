@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from practice_api.auth.models import AuthSession, RefreshToken
 from practice_api.auth.schemas import TokenPair
 from practice_api.contacts.models import Contact, EntityContact
+from practice_api.core import ratelimit
 from practice_api.core.errors import BadRequest, NotAuthenticated
-from practice_api.core.ratelimit import check_rate, clear_hits, record_hit
 from practice_api.core.security import PrincipalKind, hash_secret, new_secret
 from practice_api.core.time import utcnow
 from practice_api.runtime import Runtime
@@ -48,27 +49,30 @@ async def sign_in(
     ``firm_id_required``. Everything else is the same 401.
     """
     settings = runtime.settings
-    address_bucket = f"login:address:{client_address}"
-    account_bucket = f"login:account:{email.strip().lower()}"
-    await check_rate(
-        session,
-        address_bucket,
+    account = email.strip().lower()
+    # Every attempt counts before the password is checked, each in its own committed
+    # transaction, so parallel guesses cannot slip past the limits (see core/ratelimit.py).
+    await ratelimit.take_hit(
+        runtime.sessionmaker,
+        f"login:address:{client_address}",
         settings.login_attempts_per_address,
         settings.login_address_window_seconds,
     )
-    await check_rate(
-        session,
+    # Per account *and* address: an attacker elsewhere slows down, the owner does not.
+    account_bucket = f"login:account:{client_address}:{account}"
+    await ratelimit.take_attempt(
+        runtime.sessionmaker,
         account_bucket,
         settings.login_failures_per_account,
         settings.login_failure_window_seconds,
+        settings.login_delay_cap_seconds,
     )
-    await record_hit(session, address_bucket, settings.login_address_window_seconds)
     user = await find_user_by_email(session, email.strip())
     if user is not None and firm_id is not None and user.firm_id != firm_id:
         user = None
     valid = await runtime.hasher.averify(password, user.password_hash if user else None)
     if user is not None and valid and user.is_active:
-        await clear_hits(session, account_bucket)
+        await ratelimit.clear(session, account_bucket)
         # Core UPDATEs: signing in is not an edit, so versions (ETags) stay.
         await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
         return await start_session(session, runtime, "staff", user.id, user.firm_id)
@@ -82,15 +86,12 @@ async def sign_in(
         )
     if len(matching) == 1:
         contact = matching[0]
-        await clear_hits(session, account_bucket)
+        await ratelimit.clear(session, account_bucket)
         await session.execute(
             update(Contact).where(Contact.id == contact.id).values(last_login_at=utcnow())
         )
         return await start_session(session, runtime, "contact", contact.id, contact.firm_id)
-    await record_hit(session, account_bucket, settings.login_failure_window_seconds)
-    error = _invalid_credentials()
-    error.keep_changes = True  # the failed attempt must count
-    raise error
+    raise _invalid_credentials()
 
 
 async def find_portal_contacts(
@@ -152,31 +153,58 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
     A spent token presented again means it leaked: the whole session (the token family)
     is revoked, and that revocation is committed even though the request fails.
     """
-    row = await session.execute(
-        select(RefreshToken, AuthSession)
-        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
-        .where(RefreshToken.token_hash == hash_secret(refresh_token))
-    )
-    found = row.one_or_none()
-    if found is None:
-        raise _invalid_refresh()
-    token, auth_session = found
     now = utcnow()
-    if auth_session.revoked_at is not None:
-        raise _invalid_refresh()
-    if token.used_at is not None:
-        auth_session.revoked_at = now
-        auth_session.revoked_reason = "refresh_token_reused"
-        error = NotAuthenticated(
-            "This refresh token was already used; the session has been ended.",
-            code="refresh_token_reused",
+    token_hash = hash_secret(refresh_token)
+    # One compare-and-set spends the token: of two requests racing with the same token,
+    # exactly one gets a row back (PostgreSQL re-checks ``used_at`` after the other's
+    # commit; SQLite serialises writers), so a token can never fork into two chains.
+    spent = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(RefreshToken.session_id)
         )
-        error.keep_changes = True
-        raise error
-    if token.expires_at <= now or not await _principal_active(session, auth_session):
+    ).one_or_none()
+    if spent is None:
+        await _refused_refresh(session, token_hash, now)
+    auth_session = await session.get(AuthSession, spent[0])
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or not await _principal_active(session, auth_session)
+    ):
         raise _invalid_refresh()
-    token.used_at = now
     return await _issue(session, runtime, auth_session)
+
+
+async def _refused_refresh(session: AsyncSession, token_hash: str, now: dt.datetime) -> NoReturn:
+    """Why the token could not be spent. A used one means it leaked (or two copies raced):
+    the whole session (the token family) is revoked, committed though the request fails."""
+    used = (
+        await session.execute(
+            select(RefreshToken.session_id).where(
+                RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_not(None)
+            )
+        )
+    ).one_or_none()
+    if used is None:
+        raise _invalid_refresh()
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == used[0], AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason="refresh_token_reused")
+    )
+    error = NotAuthenticated(
+        "This refresh token was already used; the session has been ended.",
+        code="refresh_token_reused",
+    )
+    error.keep_changes = True
+    raise error
 
 
 async def _principal_active(session: AsyncSession, auth_session: AuthSession) -> bool:

@@ -34,7 +34,7 @@ from practice_api.contacts.schemas import (
 )
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
-from practice_api.core.ratelimit import check_rate, record_hit
+from practice_api.core.ratelimit import take_hit
 from practice_api.core.security import hash_secret, new_secret
 from practice_api.core.time import utcnow
 from practice_api.events.service import Actor, changes_between, record_event
@@ -260,36 +260,35 @@ def _link_invalid() -> NotFound:
 
 async def _public_rate(session: AsyncSession, runtime: Runtime, route: str, address: str) -> None:
     settings = runtime.settings
-    bucket = f"portal:{route}:{address}"
-    await check_rate(
-        session,
-        bucket,
+    # Counted atomically in its own committed transaction (see core/ratelimit.py).
+    await take_hit(
+        runtime.sessionmaker,
+        f"portal:{route}:{address}",
         settings.portal_attempts_per_address,
         settings.portal_address_window_seconds,
     )
-    await record_hit(session, bucket, settings.portal_address_window_seconds)
 
 
 async def _spend_secret(session: AsyncSession, token: str, purpose: str) -> Contact:
-    found = (
+    now = utcnow()
+    # Compare-and-set: of two requests racing with one link, exactly one spends it.
+    spent = (
         await session.execute(
-            select(ContactSecret, Contact)
-            .join(Contact, Contact.id == ContactSecret.contact_id)
-            .where(ContactSecret.token_hash == hash_secret(token), ContactSecret.purpose == purpose)
+            update(ContactSecret)
+            .where(
+                ContactSecret.token_hash == hash_secret(token),
+                ContactSecret.purpose == purpose,
+                ContactSecret.used_at.is_(None),
+                ContactSecret.revoked_at.is_(None),
+                ContactSecret.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(ContactSecret.contact_id)
         )
     ).one_or_none()
-    if found is None:
+    contact = await session.get(Contact, spent[0]) if spent is not None else None
+    if contact is None or contact.portal_status == "disabled":
         raise _link_invalid()
-    secret, contact = found
-    now = utcnow()
-    if (
-        secret.used_at is not None
-        or secret.revoked_at is not None
-        or secret.expires_at <= now
-        or contact.portal_status == "disabled"
-    ):
-        raise _link_invalid()
-    secret.used_at = now
     return contact
 
 

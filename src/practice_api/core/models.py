@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practice_api.core.time import utcnow
@@ -25,9 +25,13 @@ class IdempotencyRecord(IdMixin, Base):
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
-class RateLimitHit(IdMixin, Base):
-    __tablename__ = "rate_limit_hits"
-    __table_args__ = (Index("ix_rate_limit_hits_bucket_at", "bucket", "at"),)
+class RateCounter(Base):
+    """One rate-limit bucket (see core/ratelimit.py): hits in the current window and, for
+    growing delays, when the next attempt may come."""
 
-    bucket: Mapped[str] = mapped_column(String(300))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_started_at: Mapped[dt.datetime]
+    hits: Mapped[int]
+    blocked_until: Mapped[dt.datetime | None]

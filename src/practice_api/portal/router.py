@@ -14,6 +14,7 @@ from practice_api.contacts import service as contacts_service
 from practice_api.contacts.access import portal_entities
 from practice_api.contacts.models import Contact, EntityContact
 from practice_api.contacts.repository import GroupRepository
+from practice_api.core.client_address import client_address
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
@@ -59,7 +60,7 @@ PORTAL_ENTITY_ORDERING = Ordering(
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, request.app.state.runtime.settings.trusted_proxies)
 
 
 # --- public: the links from the e-mails ---------------------------------------------------
