@@ -33,18 +33,19 @@ async def test_new_user_receives_a_welcome_email(
     assert received.mail_from == "notices@acme.example.com"
     message = received.message
     assert parseaddr(message["To"]) == ("Sam Staff", user["email"])
-    assert message["From"] == "Acme Notices <notices@acme.example.com>"
-    assert message["Subject"] == (
-        f"[Acme Audit] Alice Admin added Sam Staff ({user['email']}) as staff"
-    )
+    # The firm's name is the sender name; the configured address stays.
+    assert message["From"] == "Acme Audit <notices@acme.example.com>"
+    assert message["Subject"] == "[Acme Audit] Alice Admin added you to Acme Audit as staff"
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
     [email_delivery] = await deliveries(app, channel="email", recipient_id=user["id"])
     assert message["Message-ID"] == f"<{email_delivery.id}@acme.example.com>"
-    assert message.get_content_type() == "text/plain"
-    body = message.get_content()
+    assert message.get_content_type() == "multipart/alternative"
+    body = message.get_body(("plain",)).get_content()
     assert body.startswith("Hello Sam Staff,")
-    assert f"Alice Admin added Sam Staff ({user['email']}) as staff." in body
-    assert "PUT /v1/notification-preferences" in body
+    assert "Alice Admin added you to Acme Audit as staff" in body
+    assert f"You sign in with {user['email']}." in body
+    assert "/v1/" not in body  # links go to the frontend, never to an API route
+    assert message["List-Unsubscribe"] == "<http://127.0.0.1:8000/app/settings/notifications>"
     assert email_delivery.status == "delivered" and email_delivery.attempts == 1
 
 
@@ -76,7 +77,8 @@ async def test_email_only_when_the_preference_asks_for_it(
         received.message["Subject"]
         == "[Acme One] Alice Admin changed the firm settings of Acme One"
     )
-    assert "client_ownership_enabled: False -> True" in received.message.get_content()
+    text = received.message.get_body(("plain",)).get_content()
+    assert "client_ownership_enabled: False -> True" in text
 
 
 async def test_unreachable_smtp_server_is_retried_later(api: Api, app: Any, settings: Any) -> None:

@@ -37,7 +37,8 @@ async def test_new_user_gets_an_in_app_notification_once_dispatched(
     assert listed.status_code == 200
     [item] = listed.json()["items"]
     assert item["type"] == "user.created"
-    assert item["title"] == f"Alice Admin added Sam Staff ({user['email']}) as staff"
+    assert item["title"] == "Alice Admin added you to Acme Audit as staff"
+    assert item["link"] == "http://127.0.0.1:8000/app/"
     assert item["read_at"] is None
     count = await api.client.get("/v1/notifications/unread-count", headers=staff.headers)
     assert count.json() == {"unread": 1}

@@ -1,4 +1,4 @@
-"""`practice-api serve | migrate | worker | openapi | create-admin | demo`."""
+"""`practice-api serve | migrate | worker | openapi | create-admin | demo | email-preview`."""
 
 from __future__ import annotations
 
@@ -142,6 +142,27 @@ def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_email_preview(settings: Settings, args: argparse.Namespace) -> int:
+    import practice_api.app  # noqa: F401 - every domain's event types are in the catalogue
+    from practice_api.events import catalogue, render, samples
+
+    if args.list or not args.event_type:
+        for spec in sorted(catalogue.event_types(), key=lambda t: t.name):
+            own = render.template_for(spec.name) != render.DEFAULT_TEMPLATE
+            print(f"{spec.name}{'' if own else '  (default template)'}")
+        return 0
+    if catalogue.get(args.event_type) is None:
+        print(f"unknown event type {args.event_type!r}; --list shows them", file=sys.stderr)
+        return 2
+    if args.part == "message":
+        sys.stdout.write(samples.preview_message(args.event_type, settings, audience=args.audience))
+        return 0
+    rendered = samples.preview(args.event_type, settings, audience=args.audience)
+    text = {"text": rendered.text, "html": rendered.html, "subject": rendered.subject + "\n"}
+    sys.stdout.write(text[args.part])
+    return 0
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -226,6 +247,25 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print or write the OpenAPI spec")
     openapi.add_argument("--output", "-o", help="file to write (default: standard output)")
     openapi.set_defaults(func=cmd_openapi)
+
+    preview = commands.add_parser(
+        "email-preview", help="render an event type's e-mail from sample data (no database)"
+    )
+    preview.add_argument("event_type", nargs="?", help="e.g. file.uploaded")
+    preview.add_argument("--list", action="store_true", help="list the event types")
+    preview.add_argument(
+        "--part",
+        choices=["message", "text", "html", "subject"],
+        default="message",
+        help="the whole MIME message (default) or one part",
+    )
+    preview.add_argument(
+        "--audience",
+        choices=["staff", "contact", "share"],
+        default="staff",
+        help="who reads it: a staff user (preferences), a contact, a share's subscriber",
+    )
+    preview.set_defaults(func=cmd_email_preview)
 
     admin = commands.add_parser("create-admin", help="create a firm and its first admin")
     admin.add_argument("--firm", required=True, help="firm name")

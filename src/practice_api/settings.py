@@ -103,6 +103,26 @@ class Settings(BaseSettings):
         "{base}/activate?token=... and reset links {base}/reset?token=...; "
         "default base: {public_base_url}/portal.",
     )
+    app_link_url: str | None = Field(
+        default=None,
+        description="The staff frontend's base URL; every staff notification links to a page "
+        "under it (default {public_base_url}/app). Pages per kind: PRACTICE_APP_LINK_PATHS.",
+    )
+    app_link_paths: dict[str, str] = Field(
+        default_factory=dict,
+        description='Override the staff page of a link kind, e.g. {"file": '
+        '"/clients/{entity_id}/documents/{subject_id}"} (see docs/events.md, Links).',
+    )
+    portal_link_paths: dict[str, str] = Field(
+        default_factory=dict,
+        description="Override the portal page of a link kind (contacts' links, under the portal "
+        "URL).",
+    )
+    digest_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often the dispatcher looks for daily digests that are due (0: never).",
+    )
     portal_invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     portal_reset_ttl_seconds: int = Field(default=3600, gt=0)
     portal_attempts_per_address: int = 20
@@ -191,6 +211,14 @@ class Settings(BaseSettings):
                 "PRACTICE_OUTBOX_LEASE_SECONDS must exceed the webhook and SMTP timeouts"
             )
         return self
+
+    @property
+    def app_base_url(self) -> str:
+        return (self.app_link_url or self.public_base_url.rstrip("/") + "/app").rstrip("/")
+
+    @property
+    def portal_base_url(self) -> str:
+        return (self.portal_link_url or self.public_base_url.rstrip("/") + "/portal").rstrip("/")
 
     @property
     def private_webhook_targets_allowed(self) -> bool:

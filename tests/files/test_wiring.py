@@ -65,10 +65,17 @@ class TestShareSubscriptions:
 
         [mail] = smtp_server.messages
         assert mail.rcpt_tos == [subscribed.email]
-        assert mail.message["Subject"] == "[Acme Audit] Alice Admin uploaded report.pdf"
-        # E-mail only: the subscription is not an in-app notification.
+        assert (
+            mail.message["Subject"]
+            == "[Acme Audit] Nordic Timber AS: Alice Admin uploaded report.pdf"
+        )
+        # In-app too: the subscription is the user's choice for both.
         inbox = await api.client.get("/v1/notifications", headers=subscribed.headers)
-        assert "file.uploaded" not in [n["type"] for n in inbox.json()["items"]]
+        [item] = [n for n in inbox.json()["items"] if n["type"] == "file.uploaded"]
+        assert item["title"] == "Nordic Timber AS: Alice Admin uploaded report.pdf"
+        assert item["entity_id"] == entity["id"]
+        assert item["subject_id"] == uploaded.json()["id"]
+        assert item["link"].endswith(f"/clients/{entity['id']}/files/{uploaded.json()['id']}")
 
         smtp_server.messages.clear()
         version = await api.client.post(

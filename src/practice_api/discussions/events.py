@@ -109,6 +109,7 @@ _TYPES = [
         discussion_contacts,
         IN_APP_AND_EMAIL,
         audience_text="the active contacts in the groups it is shared with",
+        link="discussion",
     ),
     EventType(
         "discussion.updated",
@@ -118,6 +119,7 @@ _TYPES = [
         discussion_contacts,
         IN_APP_AND_EMAIL,
         audience_text="the active contacts in groups it is newly shared with",
+        link="discussion",
     ),
     EventType(
         "discussion.deleted",
@@ -134,6 +136,7 @@ _TYPES = [
         IN_APP_AND_EMAIL,
         audience_text="the other side: a contact's comment notifies the discussion's author and "
         "the entity's owner user; a staff comment notifies the active contacts of its groups",
+        link="discussion",
     ),
 ]
 for _type in _TYPES:

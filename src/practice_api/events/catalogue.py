@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +42,7 @@ class Recipient:
     kind: PrincipalKind
     id: uuid.UUID
     channels: frozenset[PersonalChannel] | None = None
+    via: str | None = None  # "share": brought by a share's choices (its footer and link)
 
 
 Audience = Callable[[AsyncSession, "Event"], Awaitable[list[Recipient]]]
@@ -255,6 +256,9 @@ class EventType:
     fan_out: bool = True  # False: delivered only to what its own service addresses
     audience_text: str = "nobody (activity log and webhooks only)"
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # The kind of page its notifications link to (``events.links``); None: the client's
+    # page when the event has an entity, else the home page.
+    link: str | None = None
 
 
 IN_APP: frozenset[PersonalChannel] = frozenset({"in_app"})
@@ -499,6 +503,24 @@ _TYPES: list[EventType] = [
     ),
 ]
 
+# The page each type's notifications open (``events.links``; default: the client's page).
+_LINKS = {
+    "firm.updated": "firm",
+    "user.created": "home",
+    "user.updated": "profile",
+    "user.reactivated": "home",
+    "entity.deleted": "entities",
+    "owners.transferred": "entities",
+    "owner.created": "owner",
+    "owner.updated": "owner",
+    "share.deleted": "entities",
+    "file.uploaded": "file",
+    "file.version_added": "file",
+    "file.downloaded": "file",
+    "file.sharing_changed": "file",
+}
+_TYPES = [replace(t, link=_LINKS[t.name]) if t.name in _LINKS else t for t in _TYPES]
+
 CATALOGUE: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}
 
 
@@ -549,7 +571,9 @@ async def recipients_of(session: AsyncSession, event: Event) -> list[Recipient]:
             if earlier is None or (earlier.channels is None and recipient.channels is not None):
                 found[key] = recipient
             elif earlier.channels is not None and recipient.channels is not None:
-                found[key] = Recipient(key[0], key[1], earlier.channels | recipient.channels)
+                found[key] = Recipient(
+                    key[0], key[1], earlier.channels | recipient.channels, earlier.via
+                )
     return list(found.values())
 
 

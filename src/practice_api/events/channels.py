@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import httpx
 
 from practice_api.core.time import utcnow
-from practice_api.events import catalogue
+from practice_api.events import catalogue, render
 from practice_api.events.addresses import Address
 from practice_api.events.mail import Mailer, compose
 from practice_api.events.models import Event
@@ -45,9 +46,18 @@ class Job:
     recipient_id: uuid.UUID | None = None
     address: Address | None = None
     endpoint: WebhookEndpoint | None = None
+    client_name: str | None = None
+    time_zone: str = "UTC"
+    via: str | None = None
+    extra: render.Extra | None = None
+    # A daily digest (channel ``digest``): the held notifications it gathers.
+    digest: list[render.DigestEntry] = field(default_factory=list)
+    digest_clients: list[str] = field(default_factory=list)
+    digest_date: dt.date | None = None
 
 
 def title(event: Event) -> str:
+    """The catalogue's one-line title (the activity log's summary)."""
     spec = catalogue.get(event.type)
     text = spec.title(event) if spec else event.type
     return text[:500]
@@ -64,31 +74,32 @@ def details(event: Event) -> str:
     return "\n".join(lines)
 
 
-def email_body(job: Job, settings: Settings) -> str:
-    event = job.event
-    spec = catalogue.get(event.type)
-    description = spec.description if spec else event.type
-    occurred = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
-    parts = [
-        f"Hello {job.address.name if job.address else ''},".replace(" ,", ","),
-        "",
-        title(event) + ".",
-    ]
-    extra = details(event)
-    if extra:
-        parts += ["", extra]
-    parts += [
-        "",
-        f"When: {occurred}",
-        f"Firm: {job.firm_name}",
-        "",
-        "--",
-        f'You receive this e-mail for "{event.type}" ({description}).',
-        "Choose which notifications you get by e-mail with PUT /v1/notification-preferences",
-        f"at {settings.public_base_url.rstrip('/')}.",
-        "",
-    ]
-    return "\n".join(parts)
+def reader_of(job: Job) -> render.Reader:
+    kind: render.ReaderKind = "contact" if job.recipient_kind == "contact" else "staff"
+    name = job.address.name if job.address else ""
+    return render.Reader(kind, job.recipient_id, name, job.via)
+
+
+def rendered(job: Job, settings: Settings) -> render.Rendered:
+    """The message of a claimed e-mail or in-app delivery (a digest: its day's summary)."""
+    if job.channel == "digest":
+        return render.render_digest(
+            reader_of(job),
+            firm_name=job.firm_name,
+            entries=job.digest,
+            clients=job.digest_clients,
+            settings=settings,
+            day=job.digest_date or job.event.occurred_at.date(),
+        )
+    return render.render(
+        job.event,
+        reader_of(job),
+        firm_name=job.firm_name,
+        client=job.client_name,
+        settings=settings,
+        time_zone=job.time_zone,
+        extra=job.extra,
+    )
 
 
 def webhook_body(job: Job) -> bytes:
@@ -116,16 +127,22 @@ async def send_email(job: Job, mailer: Mailer, settings: Settings) -> Outcome:
         return Outcome("cancelled", "the recipient no longer exists or is inactive")
     if not job.address.email:
         return Outcome("cancelled", "the recipient has no e-mail address")
-    message = compose(
+    if job.channel == "digest" and not job.digest:
+        return Outcome("cancelled", "nothing to send: the digest is empty")
+    message = rendered(job, settings)
+    email = compose(
         sender=settings.mail_from,
+        sender_name=job.firm_name or None,
         to_name=job.address.name,
         to_address=job.address.email,
-        subject=f"[{job.firm_name}] {title(job.event)}",
-        body=email_body(job, settings),
+        subject=message.subject,
+        body=message.text,
+        html=message.html,
+        unsubscribe=message.unsubscribe,
         delivery_id=job.delivery_id,
         sent_at=utcnow(),
     )
-    await mailer.send(message)
+    await mailer.send(email)
     return Outcome("delivered")
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.core.time import utcnow
-from practice_api.events import channels, repository
+from practice_api.events import channels, context, repository
 from practice_api.events.addresses import Address, lookup_addresses
 from practice_api.events.channels import Job, Outcome
 from practice_api.events.mail import Mailer, mailer_from_settings
@@ -162,6 +162,13 @@ class Dispatcher:
             async with session.begin():
                 events = await repository.events_by_id(session, [d.event_id for d in claimed])
                 firms = await repository.firm_names(session, [d.firm_id for d in claimed])
+                zones = await repository.firm_time_zones(session, [d.firm_id for d in claimed])
+                personal = [d for d in claimed if d.channel != "webhook"]
+                clients = await repository.entity_names(
+                    session,
+                    [e.entity_id for e in events.values() if e.entity_id is not None],
+                )
+                extras = await context.extras(session, personal, events)
                 endpoints = await repository.endpoints_by_id(
                     session, [d.endpoint_id for d in claimed if d.endpoint_id is not None]
                 )
@@ -192,8 +199,12 @@ class Dispatcher:
                         else None
                     ),
                     endpoint=endpoints.get(d.endpoint_id) if d.endpoint_id else None,
+                    client_name=context.client_name(events[d.event_id], clients),
+                    time_zone=zones.get(d.firm_id, "UTC"),
+                    via=d.via,
                 )
             )
+            extras.apply(jobs[-1], d)
         return jobs
 
     async def _deliver(self, job: Job) -> None:
@@ -211,7 +222,7 @@ class Dispatcher:
             if job.address is None:
                 return Outcome("cancelled", "the recipient no longer exists")
             return Outcome("delivered")  # written with the outcome, in one transaction
-        if job.channel == "email":
+        if job.channel in ("email", "digest"):
             return await channels.send_email(job, self.mailer, self.settings)
         if job.channel == "webhook":
             return await channels.send_webhook(job, self.http, self.settings)
@@ -260,6 +271,7 @@ class Dispatcher:
         if exists is not None or job.recipient_kind is None or job.recipient_id is None:
             return
         event = job.event
+        message = channels.rendered(job, self.settings)
         session.add(
             Notification(
                 firm_id=event.firm_id,
@@ -268,9 +280,12 @@ class Dispatcher:
                 delivery_id=job.delivery_id,
                 event_id=event.id,
                 type=event.type,
-                title=channels.title(event),
-                body=channels.details(event),
+                title=message.first_line[:500],
+                body=message.details,
                 entity_id=event.entity_id,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                link=message.link[:2000],
                 created_at=now,
             )
         )

@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import logging
 import uuid
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -50,8 +51,14 @@ class SmtpMailer:
         self.timeout = timeout
 
     async def send(self, message: EmailMessage) -> None:
+        # Serialised here, not by aiosmtplib: its policy folds a long (or bracketed) subject
+        # onto a continuation line, which readers show with a leading space.
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
         await aiosmtplib.send(
-            message,
+            message.as_bytes(policy=WIRE_POLICY),
+            sender=sender,
+            recipients=recipients,
             hostname=self.hostname,
             port=self.port,
             username=self.username,
@@ -68,6 +75,12 @@ def mailer_from_settings(settings: Settings) -> Mailer:
     return LogMailer()
 
 
+# Headers are never folded below the SMTP line limit: a long subject stays one line (a
+# folded one showed up with a leading space in some clients).
+MESSAGE_POLICY = email.policy.default.clone(max_line_length=998)
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def compose(
     *,
     sender: str,
@@ -77,17 +90,28 @@ def compose(
     body: str,
     delivery_id: uuid.UUID,
     sent_at: dt.datetime,
+    html: str | None = None,
+    sender_name: str | None = None,
+    unsubscribe: str | None = None,
 ) -> EmailMessage:
-    """A plain-text message whose Message-ID derives from the delivery id (stable on retry)."""
+    """A text (and HTML) message whose Message-ID derives from the delivery id (stable on
+    retry). ``sender_name`` (the firm's name) replaces the display name of ``sender``;
+    ``unsubscribe`` is the page where the recipient changes what they receive."""
     _, sender_address = parseaddr(sender)
     domain = sender_address.rpartition("@")[2] or "practice-api.local"
-    message = EmailMessage()
-    message["From"] = sender
+    message = EmailMessage(policy=MESSAGE_POLICY)
+    message["From"] = (
+        formataddr((sender_name, sender_address)) if sender_name and sender_address else sender
+    )
     message["To"] = formataddr((to_name, to_address))
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = f"<{delivery_id}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Practice-Delivery-Id"] = str(delivery_id)
-    message.set_content(body)
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message.set_content(body, cte="quoted-printable")
+    if html is not None:
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message

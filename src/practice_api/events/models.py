@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice_api.core.time import utcnow
@@ -48,19 +48,27 @@ class Delivery(IdMixin, Base):
     __table_args__ = (
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_endpoint_id_created_at", "endpoint_id", "created_at"),
+        Index("ix_deliveries_digest_id", "digest_id"),
+        # One daily digest per recipient and day, whatever the number of workers.
+        UniqueConstraint(
+            "recipient_kind", "recipient_id", "digest_date", name="uq_deliveries_digest_day"
+        ),
     )
 
     firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
     event_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    channel: Mapped[str] = mapped_column(String(20))  # in_app | email | webhook
+    channel: Mapped[str] = mapped_column(String(20))  # in_app | email | webhook | digest
     recipient_kind: Mapped[str | None] = mapped_column(String(20))  # staff | contact
     recipient_id: Mapped[uuid.UUID | None]
     endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
     )
-    # pending (incl. waiting for a retry) | delivered | dead | cancelled
+    # Why a person gets it when not by their preferences: "share" (a share's own choices).
+    via: Mapped[str | None] = mapped_column(String(20))
+    # pending (incl. waiting for a retry) | delivered | dead | cancelled; e-mail only:
+    # held (waits for the recipient's daily digest) | digested (went out in ``digest_id``)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
@@ -70,5 +78,9 @@ class Delivery(IdMixin, Base):
     response_status: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None]
+    # A held e-mail: the digest delivery that carries it. A digest (channel ``digest``):
+    # the recipient's local day it covers.
+    digest_id: Mapped[uuid.UUID | None]
+    digest_date: Mapped[dt.date | None]
 
     event: Mapped[Event] = relationship(lazy="raise")

@@ -90,6 +90,7 @@ async def fan_out(session: AsyncSession, event: Event) -> list[Delivery]:
                         channel=channel,
                         recipient_kind=recipient.kind,
                         recipient_id=recipient.id,
+                        via=recipient.via,
                     )
                 )
     for endpoint_id in await subscribed_endpoints(session, event.firm_id, event.type):

@@ -85,6 +85,22 @@ async def firm_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uu
     return {row.id: row.name for row in rows}
 
 
+async def firm_time_zones(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(select(Firm.id, Firm.time_zone).where(Firm.id.in_(set(ids))))
+    return {row.id: row.time_zone for row in rows}
+
+
+async def entity_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The clients' current names (notifications name the client they are about)."""
+    from practice_api.entities.models import Entity
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(wanted)))
+    return {row.id: row.name for row in rows}
+
+
 async def endpoints_by_id(
     session: AsyncSession, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, WebhookEndpoint]:

@@ -14,3 +14,5 @@ class Firm(IdMixin, TimestampMixin, VersionedMixin, Base):
     detailed_notifications_enabled: Mapped[bool] = mapped_column(default=False)
     # IANA name; every date-only rule of the firm (due dates, "today") is read in it.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The local hour (0-23, in ``time_zone``) daily digests go out.
+    digest_hour: Mapped[int] = mapped_column(default=8)

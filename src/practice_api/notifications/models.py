@@ -35,6 +35,10 @@ class Notification(IdMixin, Base):
     title: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text, default="")
     entity_id: Mapped[uuid.UUID | None]
+    # What it concerns (a file, a request, ...) and the frontend page that shows it.
+    subject_type: Mapped[str | None] = mapped_column(String(50))
+    subject_id: Mapped[uuid.UUID | None]
+    link: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
 
@@ -59,4 +63,6 @@ class NotificationPreference(IdMixin, Base):
     event_type: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(20))  # in_app | email
     enabled: Mapped[bool]
+    # E-mail only: immediately | daily_digest (absent: immediately).
+    frequency: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

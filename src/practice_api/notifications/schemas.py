@@ -15,9 +15,21 @@ PersonalChannel = Literal["in_app", "email"]
 class NotificationRead(ReadModel):
     id: uuid.UUID
     type: str = Field(description="The event type (see the event catalogue).")
-    title: str
+    title: str = Field(
+        description="One line naming the client (and the file, request or task) and what "
+        "happened, as the e-mail's first line."
+    )
     body: str
-    entity_id: uuid.UUID | None
+    entity_id: uuid.UUID | None = Field(description="The client it is about.")
+    subject_type: str | None = Field(
+        default=None, description="What it concerns inside the client: file, share, ..."
+    )
+    subject_id: uuid.UUID | None = None
+    link: str | None = Field(
+        default=None,
+        description="The frontend page that shows it (PRACTICE_APP_LINK_URL for staff, the "
+        "portal URL for contacts); never an API route.",
+    )
     event_id: uuid.UUID
     created_at: dt.datetime
     read_at: dt.datetime | None

@@ -3,7 +3,8 @@
 A share's ``notifications`` name what its user wants by e-mail for that entity. This is the
 one table mapping those choices to event types; ``shared_subscribers`` is registered as an
 extra audience of the event catalogue (``events.catalogue.add_audience``), so every event
-with an ``entity_id`` of a mapped type reaches the subscribed shared users, e-mail only.
+with an ``entity_id`` of a mapped type reaches the subscribed shared users, in-app and by
+e-mail (their e-mail frequency, immediately or daily digest, still applies).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ for _key, _types in SUBSCRIPTION_EVENTS.items():
     for _type in _types:
         _KEYS_OF_TYPE[_type] = _KEYS_OF_TYPE.get(_type, frozenset()) | {_key}
 
-EMAIL_ONLY: frozenset[PersonalChannel] = frozenset({"email"})
+# What a subscription asks for reaches the user in-app too, not only by e-mail.
+IN_APP_AND_EMAIL: frozenset[PersonalChannel] = frozenset({"in_app", "email"})
 
 
 def subscription_keys(event_type: str) -> frozenset[str]:
@@ -57,7 +59,7 @@ async def shared_subscribers(session: AsyncSession, event: Event) -> list[Recipi
         )
     )
     return [
-        Recipient("staff", user_id, channels=EMAIL_ONLY)
+        Recipient("staff", user_id, channels=IN_APP_AND_EMAIL, via="share")
         for user_id, chosen in rows
         if keys & set(chosen or ())
     ]

@@ -27,7 +27,7 @@ class ShareRead(ReadModel):
     user_name: str
     role: ShareRole
     notifications: list[Notification] = Field(
-        description="E-mail notifications the shared user wants for this entity."
+        description="What the shared user is told about for this entity (in-app and e-mail)."
     )
     shared_by_id: uuid.UUID | None
     created_at: dt.datetime
@@ -55,24 +55,39 @@ class SharePage(Page[ShareRead]):
 Notifications = list[Notification]
 
 
+NOTIFICATIONS_DESCRIPTION = (
+    "What the shared user is told about for this entity, in-app and by e-mail (their e-mail "
+    "frequency, immediately or daily digest, applies). `file_uploaded`: a file or a new "
+    "version was uploaded. `response_received` and `request_completed` are accepted but send "
+    "nothing yet: they take effect when the client-request and file-request domains map their "
+    "event types to them."
+)
+
+
 class ShareCreate(InputModel):
     user_id: uuid.UUID = Field(description="A staff user of the firm, in any office.")
     role: ShareRole = Field(default="viewer", description=ROLE_DESCRIPTION)
-    notifications: Notifications = Field(default_factory=list, max_length=10)
+    notifications: Notifications = Field(
+        default_factory=list, max_length=10, description=NOTIFICATIONS_DESCRIPTION
+    )
 
 
 class ShareUpdate(PatchModel):
     """The responsible and admins change anything; the shared user only `notifications`."""
 
     role: ShareRole | None = Field(default=None, description=ROLE_DESCRIPTION)
-    notifications: Notifications | None = Field(default=None, max_length=10)
+    notifications: Notifications | None = Field(
+        default=None, max_length=10, description=NOTIFICATIONS_DESCRIPTION
+    )
 
 
 class BulkShare(InputModel):
     entity_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     user_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
     role: ShareRole = Field(default="viewer", description=ROLE_DESCRIPTION)
-    notifications: Notifications = Field(default_factory=list, max_length=10)
+    notifications: Notifications = Field(
+        default_factory=list, max_length=10, description=NOTIFICATIONS_DESCRIPTION
+    )
 
 
 class BulkShareResult(BaseModel):
