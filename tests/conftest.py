@@ -107,9 +107,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, database_urls: dict[str, str | None]) -> str:
     url = database_urls[backend]
     if url is None:
-        pytest.skip(_pg_skip_reason or "backend unavailable")
+        pytest.skip(skip_reason())
     mark_backend_used(backend)
     return url
+
+
+def skip_reason() -> str:
+    """Why a backend's tests are skipped (PostgreSQL did not answer)."""
+    return _pg_skip_reason or "backend unavailable"
 
 
 def mark_backend_used(backend: str) -> None:
