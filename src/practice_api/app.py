@@ -144,7 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    install_webhook_docs(app)
 
     # Added innermost first: idempotency sees the app's answers, CORS decorates them,
     # the request context (ids and the error boundary) wraps everything.
@@ -177,6 +176,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated spec, with every error documented as problem+json."""
     if app.openapi_schema:
         return app.openapi_schema
+    # The webhook docs (a model per event type) are read only here: built on first use,
+    # they do not slow every create_app (each test builds an app).
+    if not app.webhooks.routes:
+        install_webhook_docs(app)
     spec = get_openapi(
         title=app.title,
         version=app.version,
