@@ -18,6 +18,7 @@ from practice_api.auth.router import router as auth_router
 from practice_api.auth.service import session_is_live
 from practice_api.contacts.router import groups_router as contact_groups_router
 from practice_api.contacts.router import router as contacts_router
+from practice_api.core.body_limit import BodyLimitMiddleware, upload_paths
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.request_context import RequestContextMiddleware
@@ -166,6 +167,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(TextGuardMiddleware)
+    # Bodies are capped while they are read, before authentication or parsing.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_body_bytes=settings.max_upload_bytes + 1024 * 1024,
+        upload_paths=lambda: upload_paths(app.openapi()),
+    )
     app.add_middleware(RequestContextMiddleware)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

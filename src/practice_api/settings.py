@@ -172,6 +172,12 @@ class Settings(BaseSettings):
         description="S3 access key; unset uses the AWS default chain (AWS_* variables, roles).",
     )
     storage_secret_key: str | None = Field(default=None, description="S3 secret key.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body, in bytes, except multipart bodies sent to upload "
+        "routes (those may be as large as an upload); 413 above, refused while reading.",
+    )
     max_upload_bytes: int = Field(
         default=256 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes (413 above)."
     )

@@ -54,6 +54,8 @@ class RangeNotSatisfiable(AppError):
 
 
 _RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# Past 18 digits a position is beyond any file (and int() of thousands of digits fails).
+_MAX_DIGITS = 18
 
 
 def parse_range(header: str, size: int) -> list[tuple[int, int]] | None:
@@ -71,6 +73,10 @@ def parse_range(header: str, size: int) -> list[tuple[int, int]] | None:
         if not match or match.group(1) == match.group(2) == "":
             return None
         first, last = match.group(1), match.group(2)
+        if len(first) > _MAX_DIGITS:
+            continue  # starts past the end of any file: unsatisfiable
+        if len(last) > _MAX_DIGITS:
+            last = str(10**_MAX_DIGITS)  # "to the end" / "the whole file"
         if first == "":  # suffix: the last N bytes
             length = int(last)
             if length > 0 and size > 0:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.auth.principals import CurrentStaff, Principal
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
-from practice_api.core.http import created
+from practice_api.core.http import INT32_MAX, created
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
 from practice_api.files import service
@@ -174,7 +174,9 @@ async def download_file(
     principal: CurrentStaff,
     access: EntityFileAccessDep,
     storage: StorageDep,
-    version: Annotated[int | None, Query(ge=1, description="A version number.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="A version number.")
+    ] = None,
     disposition: Annotated[
         Literal["attachment", "inline"],
         Query(description="`inline` lets a browser show PDFs, images and plain text."),
@@ -258,7 +260,7 @@ async def list_versions(
 )
 async def get_version(
     file_id: uuid.UUID,
-    number: int,
+    number: Annotated[int, Path(ge=1, le=INT32_MAX)],
     session: SessionDep,
     principal: CurrentStaff,
     access: EntityFileAccessDep,

@@ -311,9 +311,13 @@ class MultipartUpload:
             if kind != "part":
                 continue
             part = _file_part(value)
-            if part is not None and part.field == self.field:
-                self._file = part
-                return part
+            if part is None:
+                continue
+            if part.field != self.field:
+                # A file in another field would be dropped without a word: refuse it.
+                raise _malformed("Send one file per request.", code="multipart_too_many_files")
+            self._file = part
+            return part
 
     async def chunks(self) -> AsyncIterator[bytes]:
         if self._file is None:
