@@ -315,7 +315,9 @@ class MultipartUpload:
                 continue
             if part.field != self.field:
                 # A file in another field would be dropped without a word: refuse it.
-                raise _malformed("Send one file per request.", code="multipart_too_many_files")
+                raise _malformed(
+                    f"Unexpected file field `{part.field}`: send one file, as `{self.field}`."
+                )
             self._file = part
             return part
 
