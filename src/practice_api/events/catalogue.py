@@ -381,9 +381,7 @@ _TYPES: list[EventType] = [
         "Entities were moved in bulk from one owner to another (or left unowned).",
         OwnersTransferred,
         _text("{actor} transferred {count} client(s) to another owner"),
-        payload_users("from.user_id", "to.user_id"),
-        IN_APP_AND_EMAIL,
-        audience_text="the old and the new owner users",
+        audience_text="nobody: the old and the new owner users get one `bulk.summary` each",
     ),
     EventType(
         "owner.created",

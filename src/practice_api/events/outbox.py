@@ -14,7 +14,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.db import after_commit
-from practice_api.events import catalogue
+from practice_api.events import bulk, catalogue
 from practice_api.events.catalogue import PersonalChannel, Recipient
 from practice_api.events.models import Delivery, Event
 from practice_api.notifications.models import NotificationPreference
@@ -78,11 +78,16 @@ async def fan_out(session: AsyncSession, event: Event) -> list[Delivery]:
     if spec is None or not spec.fan_out:
         return []
     deliveries: list[Delivery] = []
+    collector = bulk.active(session)
     recipients = await catalogue.recipients_of(session, event)
     channels = await effective_channels(session, event.type, recipients)
     for recipient in recipients:
+        chosen = channels[(recipient.kind, recipient.id)]
+        if collector is not None:  # a bulk action: one summary per person at its end
+            collector.collect(event, recipient, set(chosen))
+            continue
         for channel in catalogue.PERSONAL_CHANNELS:  # stable order
-            if channel in channels[(recipient.kind, recipient.id)]:
+            if channel in chosen:
                 deliveries.append(
                     Delivery(
                         firm_id=event.firm_id,

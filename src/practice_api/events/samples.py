@@ -94,17 +94,21 @@ def sample_event(type_name: str) -> Event:
         payload["new"] = _ref("Sam Staff", READER_ID)
     if "changes" in payload:
         payload["changes"] = {"name": {"old": "Bergmann KG", "new": CLIENT_NAME}}
-    if isinstance(payload.get("items"), list):
+    entity_id: uuid.UUID | None = ENTITY_ID
+    if isinstance(payload.get("items"), list):  # a bulk summary: several clients
         names = [CLIENT_NAME, "Müller <Holding>", "Smith & Co"]
         payload["items"] = [
-            {"name": n, "entity_id": str(uuid.uuid4()), "side": payload.get("side")} for n in names
+            {"name": n, "entity_id": str(uuid.uuid4()), "side": "to", "detail": "from Olga <Owner>"}
+            for n in names
         ]
         payload["count"] = 5
+        payload["summary"] = "Alice <Admin> gave you 5 clients"
+        entity_id = None
     return Event(
         id=uuid.uuid4(),
         firm_id=FIRM_ID,
         type=type_name,
-        entity_id=ENTITY_ID,
+        entity_id=entity_id,
         actor_kind="staff",
         actor_id=OTHER_ID,
         actor_name="Alice <Admin>",
@@ -132,7 +136,7 @@ def preview(
         event,
         reader,
         firm_name=FIRM_NAME,
-        client=CLIENT_NAME,
+        client=CLIENT_NAME if event.entity_id else None,
         settings=settings,
         time_zone="Europe/Berlin",
     )

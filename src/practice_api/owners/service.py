@@ -19,9 +19,11 @@ from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.entities.models import Entity
 from practice_api.entities.repository import FirmEntities
+from practice_api.events import bulk
 from practice_api.events.service import record_event
 from practice_api.firms.models import Firm
 from practice_api.owners.models import Owner
+from practice_api.owners.notifications import TRANSFER
 from practice_api.owners.repository import OwnerRepository
 from practice_api.owners.schemas import OwnerCreate, OwnerTransfer, OwnerUpdate
 from practice_api.users.models import User
@@ -158,19 +160,23 @@ async def move_entities(
     target: Owner | None,
     reason: str,
 ) -> int:
-    """Give ``entities`` to ``target`` (None: unowned): one event per entity, one in all."""
-    for entity in entities:
-        entity.owner = target
-        await session.flush()
-        await record_event(
-            session,
-            type="entity.owner_changed",
-            firm_id=principal.firm_id,
-            actor=principal.actor,
-            entity_id=entity.id,
-            subject=("entity", entity.id),
-            payload={"old": owner_ref(source), "new": owner_ref(target), "reason": reason},
-        )
+    """Give ``entities`` to ``target`` (None: unowned): one event per entity, one in all,
+    and one notification per person (the old owner, the new one) listing the clients."""
+    async with bulk.one_summary_per_recipient(
+        session, action=TRANSFER, firm_id=principal.firm_id, actor=principal.actor
+    ):
+        for entity in sorted(entities, key=lambda e: (e.name.lower(), e.id)):  # summaries list
+            entity.owner = target
+            await session.flush()
+            await record_event(
+                session,
+                type="entity.owner_changed",
+                firm_id=principal.firm_id,
+                actor=principal.actor,
+                entity_id=entity.id,
+                subject=("entity", entity.id),
+                payload={"old": owner_ref(source), "new": owner_ref(target), "reason": reason},
+            )
     await record_event(
         session,
         type="owners.transferred",

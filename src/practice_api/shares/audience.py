@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, get_args
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.events import bulk
 from practice_api.events.catalogue import PersonalChannel, Recipient, add_audience
 from practice_api.shares.models import Share
 from practice_api.shares.schemas import Notification
@@ -66,3 +67,15 @@ async def shared_subscribers(session: AsyncSession, event: Event) -> list[Recipi
 
 
 add_audience(shared_subscribers)
+
+
+# Bulk shares (``POST /v1/shares/bulk``) tell each user once what was shared with them.
+BULK_SHARE = "shares.bulk"
+bulk.register_side("share.created", lambda _event, _recipient: ("shared", None))
+bulk.register_side("share.updated", lambda _event, _recipient: ("updated", None))
+bulk.register_summary(
+    BULK_SHARE,
+    "{actor} shared {clients} with you or changed your access to them",
+    shared="{actor} shared {clients} with you",
+    updated="{actor} changed your access to {clients}",
+)

@@ -16,7 +16,9 @@ from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed
 from practice_api.core.etag import check_if_match
 from practice_api.entities.models import Entity
+from practice_api.events import bulk
 from practice_api.events.service import record_event
+from practice_api.shares.audience import BULK_SHARE
 from practice_api.shares.models import Share
 from practice_api.shares.repository import ShareRepository
 from practice_api.shares.schemas import BulkShare, BulkShareResult, ShareCreate, ShareUpdate
@@ -181,11 +183,27 @@ async def bulk_share(
         found = {u.id for u in users}
         raise _user_not_found([i for i in user_ids if i not in found])
 
+    result = BulkShareResult(created=0, updated=0, unchanged=0, skipped_responsible=0)
+    async with bulk.one_summary_per_recipient(
+        session, action=BULK_SHARE, firm_id=principal.firm_id, actor=principal.actor
+    ):
+        await _share_pairs(session, principal, data, entities, users, result)
+    return result
+
+
+async def _share_pairs(
+    session: AsyncSession,
+    principal: Principal,
+    data: BulkShare,
+    entities: Sequence[Entity],
+    users: Sequence[User],
+    result: BulkShareResult,
+) -> None:
     shares = ShareRepository(session, principal.firm_id)
+    entity_ids, user_ids = [e.id for e in entities], [u.id for u in users]
     existing = await shares.for_pairs(entity_ids, user_ids)
     notifications: list[str] = list(dict.fromkeys(data.notifications))
-    result = BulkShareResult(created=0, updated=0, unchanged=0, skipped_responsible=0)
-    for entity in sorted(entities, key=lambda e: e.id):
+    for entity in sorted(entities, key=lambda e: (e.name.lower(), e.id)):  # as summaries list
         for user in sorted(users, key=lambda u: u.id):
             if is_responsible(user.id, entity):
                 result.skipped_responsible += 1
@@ -218,4 +236,3 @@ async def bulk_share(
             await session.flush()
             await _updated_event(session, principal, share, diff)
             result.updated += 1
-    return result
