@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -17,7 +18,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+)
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -136,10 +144,77 @@ def after_rollback(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault("after_rollback", []).append(callback)
 
 
+READ_ONLY = "read_only"
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_autocommit_binds: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_on_get(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET route that writes (a download recorded in the activity log): it gets an
+    ordinary transaction. Every other GET is read-only: on PostgreSQL it runs without
+    BEGIN/COMMIT round trips (autocommit), and a write in it fails loudly."""
+    endpoint.__writes_on_get__ = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _read_only(request: Request) -> bool:
+    if request.method not in _READ_METHODS:
+        return False
+    return not getattr(request.scope.get("endpoint"), "__writes_on_get__", False)
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine | None:
+    """The engine's autocommit twin on PostgreSQL (reads without BEGIN/COMMIT); SQLite keeps
+    its transactions (they cost no round trip there)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    twin = _autocommit_binds.get(engine.sync_engine)
+    if twin is None:
+        twin = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit_binds[engine.sync_engine] = twin
+    return twin
+
+
+class ReadOnlyViolation(RuntimeError):
+    pass
+
+
+def _refuse_write(session: Session) -> None:
+    raise ReadOnlyViolation(
+        "This GET route writes: mark it with practice_api.db.writes_on_get so it gets a "
+        "transaction (GET routes are read-only by default)."
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_flush(session: Session, *_: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        _refuse_write(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _guard_statement(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_ONLY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        _refuse_write(state.session)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: commit once at the end, or roll back."""
+    """One unit of work per request: commit once at the end, or roll back.
+
+    Read-only GETs (all but those marked ``writes_on_get``) run on PostgreSQL in autocommit:
+    their statements need no BEGIN and COMMIT round trips."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    session = maker()
+    if _read_only(request):
+        engine = maker.kw.get("bind")
+        twin = _autocommit(engine) if isinstance(engine, AsyncEngine) else None
+        session = maker(bind=twin) if twin is not None else maker()
+        session.info[READ_ONLY] = True
+    else:
+        session = maker()
     committed = False
     try:
         async with session:

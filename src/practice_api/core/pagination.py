@@ -3,6 +3,15 @@
 A cursor is an opaque, URL-safe token holding the ordering and the sort key of the
 last item served. The unique id always breaks ties, so rows added while a client pages
 are neither skipped nor repeated.
+
+The fast path every list takes (see README, "Performance"):
+
+* the next page is a row-value predicate, ``(key, id) > (:key, :id)``, which the
+  database turns into index bounds (every allowed ordering has an index ending in id);
+* a repository may hand ``paginate`` a Core select of the columns the list returns
+  (``select(Model.id, Model.name, ...)``): it gets rows back, not hydrated ORM objects;
+* ``page_response`` serializes the page once (orjson) into the response, so FastAPI
+  neither re-validates nor re-encodes it.
 """
 
 import base64
@@ -13,9 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+import orjson
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
@@ -41,7 +51,7 @@ class PageParams:
     order_by: str | None = None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Items per page (max 200).")
     ] = DEFAULT_LIMIT,
@@ -67,7 +77,7 @@ class Ordering:
         """A dependency reading ``?order_by=`` (documented with its allowed values)."""
         choices = self.choices()
 
-        def order_by(
+        async def order_by(
             order_by: Annotated[
                 str, Query(description=self.describe(), json_schema_extra={"enum": choices})
             ] = self.default,
@@ -148,14 +158,21 @@ def decode_cursor(cursor: str, order: str, key_type: type) -> tuple[Any, uuid.UU
         raise invalid from exc
 
 
-async def paginate(
-    session: AsyncSession,
-    statement: Select[Any],
-    params: PageParams,
-    ordering: Ordering,
-    order_by: str | None = None,
-) -> tuple[Sequence[Any], str | None]:
-    """Run ``statement`` one page at a time; returns the rows and the next cursor."""
+@dataclass(frozen=True)
+class PageQuery:
+    """One page's statement (filters, keyset bound, order, limit + 1) and how to read it."""
+
+    statement: Select[Any]
+    column: InstrumentedAttribute[Any]
+    id_column: InstrumentedAttribute[Any]
+    order_token: str
+    limit: int
+
+
+def page_query(
+    statement: Select[Any], params: PageParams, ordering: Ordering, order_by: str | None = None
+) -> PageQuery:
+    """The statement ``paginate`` runs (benchmarks and EXPLAIN tests read it too)."""
     name, descending = ordering.parse(order_by)
     column = ordering.fields[name]
     id_column = ordering.id_column
@@ -167,15 +184,42 @@ async def paginate(
         statement = statement.order_by(column.desc(), id_column.desc())
     else:
         statement = statement.order_by(column.asc(), id_column.asc())
-    rows = (await session.execute(statement.limit(params.limit + 1))).unique().scalars().all()
+    return PageQuery(
+        statement.limit(params.limit + 1), column, id_column, order_token, params.limit
+    )
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    params: PageParams,
+    ordering: Ordering,
+    order_by: str | None = None,
+) -> tuple[Sequence[Any], str | None]:
+    """Run ``statement`` one page at a time; returns the rows and the next cursor."""
+    query = page_query(statement, params, ordering, order_by)
+    result = await session.execute(query.statement)
+    # Explicit columns give plain rows: no ORM objects are built.
+    one_entity = _selects_one_entity(statement)
+    rows: Sequence[Any] = result.unique().scalars().all() if one_entity else result.all()
+    return next_page(query, rows)
+
+
+def next_page(query: PageQuery, rows: Sequence[Any]) -> tuple[Sequence[Any], str | None]:
+    """Cut the look-ahead row off and make the cursor of the page's last row."""
     next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
         last = rows[-1]
         next_cursor = encode_cursor(
-            order_token, getattr(last, column.key), getattr(last, id_column.key)
+            query.order_token, getattr(last, query.column.key), getattr(last, query.id_column.key)
         )
     return rows, next_cursor
+
+
+def _selects_one_entity(statement: Select[Any]) -> bool:
+    described = statement.column_descriptions
+    return len(described) == 1 and isinstance(described[0]["expr"], type)
 
 
 def _python_type(column: InstrumentedAttribute[Any]) -> type:
@@ -195,10 +239,41 @@ def _after(
 ) -> ColumnElement[bool]:
     if column is id_column:
         return id_column < last_id if descending else id_column > last_id
-    if descending:
-        return or_(column < key, and_(column == key, id_column < last_id))
-    return or_(column > key, and_(column == key, id_column > last_id))
+    # A row-value comparison: one index range scan from (key, id) on, in either direction.
+    after = tuple_(column, id_column)
+    bound = tuple_(
+        _bound(column, key),
+        _bound(id_column, last_id),
+    )
+    return after < bound if descending else after > bound
+
+
+def _bound(column: InstrumentedAttribute[Any], value: Any) -> Any:
+    return literal(value, type_=column.type)
 
 
 def to_page(rows: Sequence[Any], next_cursor: str | None, convert: Callable[[Any], T]) -> Page[T]:
     return Page[T](items=[convert(row) for row in rows], next_cursor=next_cursor)
+
+
+JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):  # asyncpg's own UUID subclass (orjson takes only uuid's)
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def page_response(items: list[Any], next_cursor: str | None) -> Response:
+    """A page as JSON, serialized once: ``items`` are dicts (or lists) of JSON-able values,
+    UUIDs and aware datetimes (written as pydantic writes them, ``...Z``)."""
+    body = orjson.dumps(
+        {"items": items, "next_cursor": next_cursor}, default=_json_default, option=JSON_OPTIONS
+    )
+    return Response(body, media_type="application/json")
+
+
+def model_page_response(page: BaseModel) -> Response:
+    """A page already built as a pydantic model, serialized once (no re-validation)."""
+    return Response(page.model_dump_json(), media_type="application/json")

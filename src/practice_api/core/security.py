@@ -123,6 +123,7 @@ class AccessClaims:
     firm_id: uuid.UUID
     session_id: uuid.UUID
     token_id: str
+    expires_at: int = 0  # Unix time ("exp")
 
 
 class InvalidToken(Exception):
@@ -172,6 +173,7 @@ class TokenCodec:
                 firm_id=uuid.UUID(claims["fid"]),
                 session_id=uuid.UUID(claims["sid"]),
                 token_id=str(claims["jti"]),
+                expires_at=int(claims["exp"]),
             )
         except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InvalidToken(str(exc)) from exc

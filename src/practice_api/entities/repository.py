@@ -2,23 +2,54 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import staff_visibility
+from practice_api.access.levels import granted_role, staff_visibility
 from practice_api.auth.principals import Principal
 from practice_api.core.errors import NotFound
-from practice_api.core.pagination import Ordering
+from practice_api.core.pagination import Ordering, PageParams, paginate
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
+from practice_api.owners.models import Owner
 from practice_api.shares.models import Share
+from practice_api.users.models import User
 
 ENTITY_ORDERING = Ordering(
     fields={"name": Entity.name, "created_at": Entity.created_at, "updated_at": Entity.updated_at},
     id_column=Entity.id,
     default="name",
+)
+
+
+# What a list row carries of the entity itself (EntityRead without owner and access).
+ENTITY_LIST_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "tax_id",
+    "email",
+    "phone",
+    "address",
+    "office_id",
+    "status",
+    "archived_at",
+    "external_ref",
+    "notes",
+    "owner_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+
+
+_OWNER_USER = User.__table__.alias("owner_user")
+_LIST_COLUMNS = (
+    *(Entity.__table__.c[name] for name in ENTITY_LIST_COLUMNS),
+    func.coalesce(_OWNER_USER.c.name, Owner.name).label("owner_name"),
+    Owner.user_id.label("owner_user_id"),
 )
 
 
@@ -79,6 +110,28 @@ class EntityRepository(FirmScopedRepository[Entity]):
                 )
             )
         return statement
+
+    async def list_page(
+        self, statement: Select[Entity], params: PageParams, order_by: str | None
+    ) -> tuple[Sequence[Any], str | None]:
+        """A page of ``filtered()`` as plain rows (see ``listing``)."""
+        return await paginate(
+            self.session, self.listing(statement), params, ENTITY_ORDERING, order_by
+        )
+
+    def listing(self, statement: Select[Entity]) -> Select[Any]:
+        """``filtered()`` selecting only the columns a list returns (no ORM objects, no
+        password hashes): the entity's, its owner's name and user, and the share role that
+        decides the caller's access, in one statement."""
+        role = null() if self.principal.is_admin else granted_role(self.principal)
+        return (
+            statement.with_only_columns(
+                *_LIST_COLUMNS, role.label("granted_role"), maintain_column_froms=False
+            )
+            .select_from(Entity)
+            .outerjoin(Owner, Owner.id == Entity.owner_id)
+            .outerjoin(_OWNER_USER, _OWNER_USER.c.id == Owner.user_id)
+        )
 
     async def external_ref_taken(self, ref: str, *, except_id: uuid.UUID | None = None) -> bool:
         # Uniqueness is firm-wide, so this deliberately looks past the caller's visibility.

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from practice_api.access.levels import entity_access, entity_access_many
+from practice_api.access.levels import entity_access, row_access
 from practice_api.activity import repository as activity_repository
 from practice_api.activity.repository import ACTIVITY_ORDERING, ActivityFilters
 from practice_api.activity.schemas import ActivityPage
@@ -13,7 +13,7 @@ from practice_api.activity.service import activity_page
 from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
 from practice_api.core.etag import IfMatchHeader, etag_for, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.entities import service
 from practice_api.entities.policy import (
@@ -32,12 +32,13 @@ from practice_api.entities.schemas import (
     EntityStatus,
     EntityUpdate,
     OwnerAssignment,
+    entity_list_item,
 )
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
 
-def owner_filter(
+async def owner_filter(
     owner_id: Annotated[
         str | None,
         Query(
@@ -84,7 +85,7 @@ async def list_entities(
     q: Annotated[
         str | None, Query(max_length=200, description="Name, tax id or e-mail contains")
     ] = None,
-) -> EntityPage:
+) -> Response:
     entities = EntityRepository(session, principal)
     statement = entities.filtered(
         owner_id=owner_id,
@@ -94,10 +95,18 @@ async def list_entities(
         created_by=created_by,
         shared_with_me=shared_with_me,
     )
-    rows, cursor = await entities.page(statement, page, ENTITY_ORDERING, order_by)
-    access = await entity_access_many(session, principal, rows)
-    return EntityPage(
-        items=[EntityRead.build(e, access[e.id] or "viewer") for e in rows], next_cursor=cursor
+    rows, cursor = await entities.list_page(statement, page, order_by)
+    return page_response(
+        [
+            entity_list_item(
+                row,
+                row_access(
+                    principal, row.owner_id, row.owner_user_id, row.created_by_id, row.granted_role
+                ),
+            )
+            for row in rows
+        ],
+        cursor,
     )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import EmailStr, Field
 
@@ -67,6 +67,33 @@ class EntityRead(ReadModel):
             updated_at=entity.updated_at,
             access=access,
         )
+
+
+def entity_list_item(row: Any, access: AccessLevel) -> dict[str, Any]:
+    """One list item, from a row of ``EntityRepository.list_page``: the JSON of
+    ``EntityRead.build`` without building the model (tests hold the two equal)."""
+    item: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "tax_id": row.tax_id,
+        "email": row.email,
+        "phone": row.phone,
+        "address": row.address,
+        "office_id": row.office_id,
+        "status": row.status,
+        "archived_at": row.archived_at,
+        "external_ref": row.external_ref,
+        "notes": row.notes,
+        "owner": {"id": row.owner_id, "name": row.owner_name, "user_id": row.owner_user_id}
+        if row.owner_id is not None
+        else None,
+        "created_by_id": row.created_by_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "access": access,
+    }
+    return item
 
 
 class EntityPage(Page[EntityRead]):

@@ -18,7 +18,7 @@ from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
 from practice_api.core.http import INT32_MAX, created
 from practice_api.core.pagination import PageParams, page_params
-from practice_api.db import SessionDep
+from practice_api.db import SessionDep, writes_on_get
 from practice_api.files import service
 from practice_api.files.models import FileDocument
 from practice_api.files.policy import EntityFileAccessDep, FileAction
@@ -167,6 +167,7 @@ async def get_file(
     response_class=Response,
     responses=DOWNLOAD_RESPONSES,
 )
+@writes_on_get
 async def download_file(
     file_id: uuid.UUID,
     request: Request,

@@ -29,7 +29,7 @@ from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
-from practice_api.db import SessionDep
+from practice_api.db import SessionDep, writes_on_get
 from practice_api.discussions.repository import attached_for_contact
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
@@ -193,6 +193,7 @@ async def get_file(request: Request, response: Response, context: CanSeePortalFi
     response_class=Response,
     responses=DOWNLOAD_RESPONSES,
 )
+@writes_on_get
 async def download_file(
     request: Request,
     session: SessionDep,
