@@ -53,6 +53,7 @@ DEFAULT_ADMIN_URL = os.environ.get(
 )
 PASSWORD = "bench-password-1"
 SECRET = "bench-secret-" + "x" * 40
+APP_FACTORY = "practice_api.app:create_app"
 
 
 # -- the raw reference (runs in its own process: `bench_api.py --serve-raw CASES PORT`) ----
@@ -71,7 +72,8 @@ def raw_app(dsn: str, cases: dict[str, Any]) -> Any:
     import orjson
 
     prepared = {
-        name: (case["sql"], [_decode(p) for p in case["params"]], case) for name, case in cases.items()
+        name: (case["sql"], [_decode(p) for p in case["params"]], case)
+        for name, case in cases.items()
     }
     pool: list[Any] = []
 
@@ -130,7 +132,11 @@ def raw_app(dsn: str, cases: dict[str, Any]) -> Any:
                 "archived_at": r["archived_at"],
                 "external_ref": r["external_ref"],
                 "notes": r["notes"],
-                "owner": {"id": r["owner_id"], "name": r["owner_name"], "user_id": r["owner_user_id"]}
+                "owner": {
+                    "id": r["owner_id"],
+                    "name": r["owner_name"],
+                    "user_id": r["owner_user_id"],
+                }
                 if r["owner_id"] is not None
                 else None,
                 "created_by_id": r["created_by_id"],
@@ -427,9 +433,12 @@ def _wait(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> N
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, token: str | None, connections: int, seconds: float) -> tuple[float, float, float]:
+def wrk(
+    url: str, token: str | None, connections: int, seconds: float
+) -> tuple[float, float, float]:
     """req/s, p50 ms, p99 ms."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url]
+    duration = f"-d{max(1, round(seconds))}s"
+    command = ["wrk", "-t1", f"-c{connections}", duration, "--latency", url]
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -558,7 +567,7 @@ def main() -> int:
         quiet = ["--no-access-log", "--log-level", "warning", "--host", "127.0.0.1"]
         processes.append(
             subprocess.Popen(
-                [*uvicorn, *quiet, "--port", str(api_port), "--factory", "practice_api.app:create_app"],
+                [*uvicorn, *quiet, "--port", str(api_port), "--factory", APP_FACTORY],
                 cwd=ROOT,
                 env=env,
             )
@@ -566,7 +575,7 @@ def main() -> int:
         cases: dict[str, Any] = {}
         queries: dict[str, tuple[str, dict[str, str]]] = {}
         for label in ("small", "large"):
-            for n, (case, who, params) in enumerate(SCALE_CASES):
+            for n, (_case, who, params) in enumerate(SCALE_CASES):
                 query = _query(meta[label], params)
                 key = f"{label}-{n}"
                 cases[key] = compile_case(meta[label], who, query)
@@ -598,7 +607,10 @@ def main() -> int:
             f"{args.connections} connections, {args.rounds} interleaved rounds of "
             f"{args.seconds:g} s)"
         )
-        print(f"{'case':22} {'API req/s':>10} {'p50':>7} {'p99':>7} {'raw req/s':>10} {'p50':>7} {'p99':>7} {'API/raw':>8}")
+        print(
+            f"{'case':22} {'API req/s':>10} {'p50':>7} {'p99':>7} "
+            f"{'raw req/s':>10} {'p50':>7} {'p99':>7} {'API/raw':>8}"
+        )
         for title, case in RATIO_CASES:
             n = [c[0] for c in SCALE_CASES].index(case)
             who, query = queries[f"large-{n}"]
@@ -621,12 +633,16 @@ def main() -> int:
             f"\np50 per case, one connection, {args.seconds:g} s each "
             f"({args.small:,} vs {args.large:,} entities; ms)"
         )
-        print(f"{'case':24} {'API small':>10} {'API large':>10} {'large/small':>12} {'raw small':>10} {'raw large':>10}")
+        print(
+            f"{'case':24} {'API small':>10} {'API large':>10} {'large/small':>12} "
+            f"{'raw small':>10} {'raw large':>10}"
+        )
         for n, (case, _who, _params) in enumerate(SCALE_CASES):
             row = {}
             for label in ("small", "large"):
                 who, query = queries[f"{label}-{n}"]
-                row[("api", label)] = wrk(_url(api, query), tokens[(label, who)], 1, args.seconds)[1]
+                url_ = _url(api, query)
+                row[("api", label)] = wrk(url_, tokens[(label, who)], 1, args.seconds)[1]
                 row[("raw", label)] = wrk(f"{raw}/raw/{label}-{n}", None, 1, args.seconds)[1]
             print(
                 f"{case:24} {row[('api', 'small')]:10.2f} {row[('api', 'large')]:10.2f} "
