@@ -82,6 +82,9 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.resolved_database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+        pool_timeout=settings.database_pool_timeout_seconds,
     )
     sessionmaker = make_sessionmaker(engine)
     return Runtime(

@@ -94,15 +94,45 @@ class VersionedMixin:
 
 
 def make_engine(
-    url: str, *, pool: bool = True, pool_size: int | None = None, max_overflow: int = 10
+    url: str,
+    *,
+    pool: bool = True,
+    pool_size: int | None = None,
+    max_overflow: int = 10,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    pool_timeout: float | None = None,
 ) -> AsyncEngine:
+    """An engine; with timeouts (PostgreSQL), no request waits on the database unboundedly.
+
+    ``connect_timeout`` bounds opening a connection, ``pool_timeout`` waiting for a free
+    one, ``statement_timeout`` each statement: PostgreSQL cancels it at that point
+    (``statement_timeout``), and the driver gives up two seconds later when the server
+    does not answer at all (asyncpg ``command_timeout``, which also bounds COMMIT and
+    ROLLBACK).
+    """
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+    elif url.startswith("postgresql"):
+        connect_args: dict[str, Any] = {}
+        if connect_timeout is not None:
+            connect_args["timeout"] = connect_timeout
+        if statement_timeout is not None:
+            connect_args["command_timeout"] = statement_timeout + 2
+            connect_args["server_settings"] = {
+                "statement_timeout": str(int(statement_timeout * 1000)),
+                # A transaction left open by a stuck client does not hold locks forever.
+                "idle_in_transaction_session_timeout": str(int(max(60, statement_timeout) * 1000)),
+            }
+        kwargs["connect_args"] = connect_args
     if not pool:
         kwargs["poolclass"] = NullPool
-    elif pool_size is not None and not url.startswith("sqlite"):
-        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+    else:
+        if pool_size is not None and not url.startswith("sqlite"):
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+        if pool_timeout is not None:
+            kwargs["pool_timeout"] = pool_timeout
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)

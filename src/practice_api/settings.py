@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         "concurrent requests do not open and close overflow connections.",
     )
     database_max_overflow: int = Field(default=10, ge=0)
+    database_connect_timeout_seconds: float = Field(
+        default=5, gt=0, description="Opening a PostgreSQL connection gives up after this."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="Waiting for a free pooled connection gives up after this."
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=5,
+        gt=0,
+        description="PostgreSQL cancels a statement running longer (the driver gives up 2 s "
+        "later if the server does not answer at all); the request answers 503.",
+    )
     login_failures_per_account: int = Field(
         default=5,
         ge=1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -119,6 +121,52 @@ class ValidationFailed(AppError):
 
 class PreconditionRequired(AppError):
     status, title, default_code = 428, "Precondition required", "precondition_required"
+
+
+class ServiceUnavailable(AppError):
+    status, title, default_code = 503, "Service unavailable", "service_unavailable"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(
+            detail, code=code, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        )
+
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+# SQLSTATEs that mean "the database cannot serve now", not "this request is wrong":
+# connection exceptions (08), statement timeout / cancel, shutdown, too many connections.
+_UNAVAILABLE_SQLSTATES = {"57014", "57P01", "57P02", "57P03", "53300", "53400"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database is down, stuck or overloaded."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 6:
+        if isinstance(current, SQLAlchemyTimeoutError | TimeoutError | ConnectionError):
+            return True
+        if isinstance(current, socket.gaierror):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and (
+            sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+        ):
+            return True
+        if type(current).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and (
+            "connection" in str(current).lower()
+        ):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
+def database_unavailable_error() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The database is not answering; retry shortly.", code="database_unavailable"
+    )
 
 
 class RateLimited(AppError):
@@ -259,6 +307,9 @@ def install_error_handlers(app: FastAPI) -> None:
                     "Text values may not contain NUL characters.", code="invalid_characters"
                 )
             )
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+            return problem_response(database_unavailable_error())
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(AppError("An unexpected error occurred."))
 
@@ -289,6 +340,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Validation failed",
         428: "If-Match required",
         429: "Rate limited",
+        503: "Database unavailable (retry after `Retry-After` seconds)",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

@@ -8,9 +8,16 @@ import logging
 import re
 import uuid
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from practice_api.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from practice_api.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_TYPE_BASE,
+    database_unavailable,
+    database_unavailable_error,
+    problem_response,
+)
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -61,7 +68,18 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except ClientDisconnect:
+            # The client went away (e.g. mid-upload): nobody to answer, nothing went wrong here.
+            log.info("client disconnected during %s %s", scope.get("method"), scope.get("path"))
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning(
+                    "database unavailable on %s %s: %r", scope.get("method"), scope.get("path"), exc
+                )
+                if not started:
+                    response = problem_response(database_unavailable_error())
+                    await response(scope, receive, send_with_id)
+                return
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
                 body = _internal_error_body()
