@@ -131,7 +131,7 @@ def make_engine(
     else:
         if pool_size is not None and not url.startswith("sqlite"):
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
-        if pool_timeout is not None:
+        if pool_timeout is not None and url.startswith("postgresql"):
             kwargs["pool_timeout"] = pool_timeout
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
