@@ -448,6 +448,85 @@ def signup_body(w: World) -> dict[str, str]:
     }
 
 
+# --- file requests -----------------------------------------------------------------------
+
+
+async def file_request(w: World, *, items: int = 1, state: str = "open") -> tuple[str, str]:
+    """A request on a fresh entity to the ``contact`` column (granted contributor there);
+    ``state``: ``open``, ``submitted`` (its first item uploaded) or ``accepted``."""
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id, "contributor")
+    body = {
+        "subject": "Year end",
+        "recipients": [w.contact_id],
+        "items": [{"title": f"Item {n}"} for n in range(items)],
+    }
+    made = await _post(w, f"/v1/entities/{entity_id}/file-requests", body)
+    request_id, item_id = made["id"], made["items"][0]["id"]
+    if state in ("submitted", "accepted"):
+        sent = await w.api.client.post(
+            f"/v1/portal/file-requests/{request_id}/items/{item_id}/uploads",
+            files=multipart(),
+            headers=w.actors["contact"].headers,
+        )
+        assert sent.status_code == 201, sent.text
+    if state == "cancel":
+        cancelled = await w.api.client.post(
+            f"/v1/file-requests/{request_id}/cancel", json={}, headers=w.admin.headers
+        )
+        assert cancelled.status_code == 200, cancelled.text
+    if state == "accepted":
+        accepted = await w.api.client.post(
+            f"/v1/file-requests/{request_id}/items/{item_id}/accept", headers=w.admin.headers
+        )
+        assert accepted.status_code == 200, accepted.text
+    return request_id, item_id
+
+
+def on_request(method: str, template: str, json: Any = None, **options: Any) -> Recipe:
+    """A call on a fresh file request: ``{id}`` is the request, ``{item}`` its first item."""
+
+    async def recipe(w: World, a: Actor) -> Call:
+        request_id, item_id = await file_request(w, **options)
+        body = json(item_id) if callable(json) else json
+        return Call(method, template.format(id=request_id, item=item_id), json=body)
+
+    return recipe
+
+
+async def create_file_request(w: World, a: Actor) -> Call:
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id, "contributor")
+    body = {"subject": "S", "recipients": [w.contact_id], "items": [{"title": "T"}]}
+    return Call("POST", f"/v1/entities/{entity_id}/file-requests", json=body)
+
+
+async def portal_upload_item(w: World, a: Actor) -> Call:
+    request_id, item_id = await file_request(w)
+    return Call(
+        "POST",
+        f"/v1/portal/file-requests/{request_id}/items/{item_id}/uploads",
+        files=multipart(),
+    )
+
+
+async def portal_attachment(w: World, a: Actor) -> Call:
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id, "contributor")
+    uploaded = await w.api.client.post(
+        f"/v1/entities/{entity_id}/files", files=multipart(), headers=w.admin.headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    body = {
+        "subject": "Sign",
+        "recipients": [w.contact_id],
+        "items": [{"title": "Sign it", "attachment": uploaded.json()["id"]}],
+    }
+    made = await _post(w, f"/v1/entities/{entity_id}/file-requests", body)
+    path = f"/v1/portal/file-requests/{made['id']}/items/{made['items'][0]['id']}/attachment"
+    return Call("GET", path)
+
+
 RECIPES: dict[str, Recipe] = {
     "openapi": fixed("GET", "/openapi.json"),
     "swagger_ui_html": fixed("GET", "/docs"),
@@ -599,6 +678,52 @@ RECIPES: dict[str, Recipe] = {
     "portal_files_upload": upload_to(portal_contributor_entity, "/v1/portal/entities/{id}/files"),
     "portal_files_get": on(portal_shared_file, "GET", "/v1/portal/files/{id}"),
     "portal_files_download": on(portal_shared_file, "GET", "/v1/portal/files/{id}/content"),
+    "file_requests_create": create_file_request,
+    "file_requests_list_entity": on(entity, "GET", "/v1/entities/{id}/file-requests"),
+    "file_requests_list": fixed("GET", "/v1/file-requests"),
+    "file_requests_get": on_request("GET", "/v1/file-requests/{id}"),
+    "file_requests_update": on_request("PATCH", "/v1/file-requests/{id}", {"subject": "New"}),
+    "file_requests_cancel": on_request("POST", "/v1/file-requests/{id}/cancel", {}),
+    "file_requests_reopen": on_request("POST", "/v1/file-requests/{id}/reopen", state="cancel"),
+    "file_requests_remind": on_request("POST", "/v1/file-requests/{id}/remind"),
+    "file_requests_accept": on_request(
+        "POST", "/v1/file-requests/{id}/accept", {}, state="submitted"
+    ),
+    "file_requests_return": on_request(
+        "POST",
+        "/v1/file-requests/{id}/return",
+        lambda item: {"item_ids": [item], "reason": "Blurry"},
+        state="submitted",
+    ),
+    "file_request_items_create": on_request(
+        "POST", "/v1/file-requests/{id}/items", {"title": "More"}
+    ),
+    "file_request_items_update": on_request(
+        "PATCH", "/v1/file-requests/{id}/items/{item}", {"title": "Renamed"}
+    ),
+    "file_request_items_delete": on_request(
+        "DELETE", "/v1/file-requests/{id}/items/{item}", items=2
+    ),
+    "file_request_items_accept": on_request(
+        "POST", "/v1/file-requests/{id}/items/{item}/accept", state="submitted"
+    ),
+    "file_request_items_return": on_request(
+        "POST",
+        "/v1/file-requests/{id}/items/{item}/return",
+        {"reason": "Blurry"},
+        state="submitted",
+    ),
+    "file_request_items_download": on_request(
+        "GET", "/v1/file-requests/{id}/items/{item}/content", state="accepted"
+    ),
+    "portal_file_requests_list": fixed("GET", "/v1/portal/file-requests"),
+    "portal_file_requests_get": on_request("GET", "/v1/portal/file-requests/{id}"),
+    "portal_file_request_items_upload": portal_upload_item,
+    "portal_file_request_items_attachment": portal_attachment,
+    "reminder_settings_get": fixed("GET", "/v1/reminder-settings"),
+    "reminder_settings_replace": fixed(
+        "PUT", "/v1/reminder-settings", {"offsets": [-3, -1, 0, 3, 7], "every_days": 7}
+    ),
 }
 
 

@@ -30,6 +30,8 @@ from practice_api.entities.router import router as entities_router
 from practice_api.events.dispatcher import Dispatcher
 from practice_api.events.openapi import install_webhook_docs
 from practice_api.events.outbox import WAKE_KEY
+from practice_api.file_requests.router import create_router as file_requests_create_router
+from practice_api.file_requests.router import router as file_requests_router
 from practice_api.files.router import router as files_router
 from practice_api.files.scheduled import purge_periodically
 from practice_api.files.storage import storage_from_settings
@@ -38,8 +40,11 @@ from practice_api.health.router import router as health_router
 from practice_api.notifications.router import router as notifications_router
 from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
+from practice_api.portal.file_requests import router as portal_file_requests_router
 from practice_api.portal.files import router as portal_files_router
 from practice_api.portal.router import router as portal_router
+from practice_api.reminders.router import router as reminder_settings_router
+from practice_api.reminders.scheduled import remind_periodically
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
 from practice_api.shares.router import router as shares_router
@@ -64,6 +69,10 @@ ROUTERS = (
     discussions_router,
     portal_router,
     portal_files_router,
+    reminder_settings_router,
+    file_requests_create_router,
+    file_requests_router,
+    portal_file_requests_router,
 )
 
 DESCRIPTION = """
@@ -114,10 +123,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_purging = asyncio.Event()
         purging: asyncio.Task[None] | None = None
+        reminding: asyncio.Task[None] | None = None
         if runtime.dispatcher is not None:
             runtime.dispatcher.start()
             # The periodic jobs run where the dispatcher runs (here, or in the workers).
             purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
+            reminding = asyncio.create_task(remind_periodically(runtime, stop_purging))
         if settings.environment != "test":
             # Everything built so far (modules, routes, schemas) lives as long as the
             # process: keep it out of the collector, so full collections stay short.
@@ -129,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_purging.set()
             if purging is not None:
                 await purging
+            if reminding is not None:
+                await reminding
             if runtime.dispatcher is not None:
                 await runtime.dispatcher.stop()
             await runtime.engine.dispose()

@@ -87,6 +87,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from practice_api.app import build_runtime
     from practice_api.events.dispatcher import Dispatcher
     from practice_api.files.scheduled import purge_once, purge_periodically
+    from practice_api.reminders.scheduled import remind_once, remind_periodically
 
     runtime = build_runtime(settings)
     log = logging.getLogger("practice_api.worker")
@@ -105,6 +106,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         log.info("worker %s started", dispatcher.name)
         try:
             if args.once:
+                await remind_once(runtime)
                 await dispatcher.drain()
                 await purge_once(runtime)
             elif args.exit_when_idle:
@@ -112,11 +114,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 # Deleted files past their retention are purged on a schedule, here too.
                 purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
+                # Due reminder slots too: each slot is claimed once, whatever runs it.
+                reminding = asyncio.create_task(remind_periodically(runtime, stop_purging))
                 try:
                     await dispatcher.run()
                 finally:
                     stop_purging.set()
                     await purging
+                    await reminding
         finally:
             await dispatcher.aclose()
             await runtime.engine.dispose()
@@ -237,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--once",
         action="store_true",
-        help="deliver what is due now, purge expired deleted files, then exit",
+        help="send due reminders, deliver what is due now, purge expired deleted files, then exit",
     )
     worker.add_argument(
         "--exit-when-idle", action="store_true", help="exit when nothing is due (batch jobs)"

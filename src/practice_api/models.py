@@ -18,11 +18,24 @@ from practice_api.discussions.models import (
 )
 from practice_api.entities.models import Entity
 from practice_api.events.models import Delivery, Event
+from practice_api.file_requests.models import (
+    FileRequest,
+    FileRequestItem,
+    FileRequestRecipient,
+    FileRequestUpload,
+)
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.firms.models import Firm
 from practice_api.notifications.models import Notification, NotificationPreference
 from practice_api.offices.models import Office
 from practice_api.owners.models import Owner
+from practice_api.reminders.models import (
+    ReminderDefaults,
+    ReminderDigest,
+    ReminderRecipient,
+    ReminderSchedule,
+    ReminderSlot,
+)
 from practice_api.shares.models import Share
 from practice_api.users.models import User
 from practice_api.webhooks.models import WebhookEndpoint
@@ -43,6 +56,10 @@ __all__ = [
     "EntityContact",
     "Event",
     "FileDocument",
+    "FileRequest",
+    "FileRequestItem",
+    "FileRequestRecipient",
+    "FileRequestUpload",
     "Firm",
     "IdempotencyRecord",
     "Notification",
@@ -51,6 +68,11 @@ __all__ = [
     "Owner",
     "RateCounter",
     "RefreshToken",
+    "ReminderDefaults",
+    "ReminderDigest",
+    "ReminderRecipient",
+    "ReminderSchedule",
+    "ReminderSlot",
     "Share",
     "StoredFile",
     "User",

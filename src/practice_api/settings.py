@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         description="How long a deleted file's versions and bytes are kept before purge.",
     )
 
+    reminder_interval_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="How often the dispatcher (in the API process or `practice-api worker`) "
+        "looks for due reminder slots; 0 turns automatic reminders off.",
+    )
     file_purge_interval_seconds: float = Field(
         default=3600,
         ge=0,

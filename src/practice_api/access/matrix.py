@@ -189,6 +189,26 @@ RULES: dict[str, Rule] = {
     "portal.files.upload": _portal(                              "ok      404   404",
                                "portal_upload_forbidden",
                                "Only contacts with the contributor role may upload files."),
+    # file requests (``requests.initiate`` creates them); a shared viewer reads statuses and
+    # downloads accepted items' files (``file_requests.view``; other items: 403
+    # ``file_request_item_not_accepted``, tested on its own) and can do nothing else
+    "file_requests.list": _rule("firm",     "ok    ok    ok     ok     ok   ok"),
+    "file_requests.view": _rule("entity",   "ok    ok    ok     ok     404  404"),
+    "file_requests.manage": _rule("entity", "ok    ok    ok     403    404  404",
+                               "file_requests_manage_forbidden",
+                               "Only the responsible, editors and admins may change, review, "
+                               "cancel or remind a file request."),
+    # portal file requests: the requests addressed to the contact (a `viewer` contact is
+    # never a recipient; one that lost the contributor role gets 403
+    # ``portal_upload_forbidden`` on upload, tested on its own)
+    "portal.file_request": _portal(                              "ok      404   404"),
+    "portal.file_request.upload": _portal(                       "ok      404   404",
+                               "portal_upload_forbidden",
+                               "Only contacts with the contributor role may upload files."),
+    # reminders: the firm's default schedule
+    "reminders.settings_view": _rule("firm", "ok   ok    ok     ok     ok   ok"),
+    "reminders.settings_manage": _rule("firm", "ok 403   403    403    403  ok", _ADMIN,
+                               "Only firm admins may change the reminder schedule."),
 }
 # fmt: on
 
@@ -316,4 +336,28 @@ ROUTE_ACTIONS: dict[str, str] = {
     "portal_files_upload": "portal.files.upload",
     "portal_files_get": "portal.file",
     "portal_files_download": "portal.file",
+    # file requests
+    "file_requests_create": "requests.initiate",
+    "file_requests_list_entity": "file_requests.view",
+    "file_requests_list": "file_requests.list",
+    "file_requests_get": "file_requests.view",
+    "file_requests_update": "file_requests.manage",
+    "file_requests_cancel": "file_requests.manage",
+    "file_requests_reopen": "file_requests.manage",
+    "file_requests_remind": "file_requests.manage",
+    "file_requests_accept": "file_requests.manage",
+    "file_requests_return": "file_requests.manage",
+    "file_request_items_create": "file_requests.manage",
+    "file_request_items_update": "file_requests.manage",
+    "file_request_items_delete": "file_requests.manage",
+    "file_request_items_accept": "file_requests.manage",
+    "file_request_items_return": "file_requests.manage",
+    "file_request_items_download": "file_requests.view",
+    "portal_file_requests_list": "portal.self",
+    "portal_file_requests_get": "portal.file_request",
+    "portal_file_request_items_upload": "portal.file_request.upload",
+    "portal_file_request_items_attachment": "portal.file_request",
+    # reminders
+    "reminder_settings_get": "reminders.settings_view",
+    "reminder_settings_replace": "reminders.settings_manage",
 }

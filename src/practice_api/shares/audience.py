@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 # Subscription key -> the event types it covers. Request types join when their domain lands.
 SUBSCRIPTION_EVENTS: dict[Notification, tuple[str, ...]] = {
     "file_uploaded": ("file.uploaded", "file.version_added"),
-    "response_received": (),
-    "request_completed": (),
+    "response_received": ("file_request.item_submitted",),
+    "request_completed": ("file_request.completed",),
 }
 assert set(SUBSCRIPTION_EVENTS) == set(get_args(Notification)), "map every subscription key"
 

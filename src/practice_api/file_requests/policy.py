@@ -1,0 +1,83 @@
+"""Staff access to file requests, from the matrix rows ``requests.initiate``,
+``file_requests.view``, ``file_requests.manage`` and ``file_requests.list``.
+
+A request is found through ``readable_by(principal)`` (404 when not visible, other firms
+included); the caller's access on its entity then decides (403 per the matrix).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from practice_api.access.levels import AccessLevel
+from practice_api.access.policy import EntityContext, entity_policy, firm_policy, require
+from practice_api.auth.principals import Principal, current_staff
+from practice_api.db import SessionDep
+from practice_api.entities.models import Entity
+from practice_api.file_requests.models import FileRequest, FileRequestItem
+from practice_api.file_requests.repository import get_item, get_readable, request_not_found
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request: FileRequest
+    entity: Entity
+    principal: Principal
+    access: AccessLevel
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    context: RequestContext
+    item: FileRequestItem
+
+
+def request_policy(action: str) -> Callable[..., Awaitable[RequestContext]]:
+    async def policy(
+        request_id: uuid.UUID,
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(current_staff)],
+    ) -> RequestContext:
+        request = await get_readable(session, principal, request_id)
+        entity = await session.get(Entity, request.entity_id)
+        if entity is None:
+            raise request_not_found()
+        access = await require(session, principal, entity, action)
+        return RequestContext(request=request, entity=entity, principal=principal, access=access)
+
+    policy.__name__ = "can_" + action.replace(".", "_")
+    return policy
+
+
+can_view_request = request_policy("file_requests.view")
+can_manage_request = request_policy("file_requests.manage")
+
+
+async def can_view_item(
+    item_id: uuid.UUID,
+    session: SessionDep,
+    context: Annotated[RequestContext, Depends(can_view_request)],
+) -> ItemContext:
+    return ItemContext(context, await get_item(session, context.request, item_id))
+
+
+async def can_manage_item(
+    item_id: uuid.UUID,
+    session: SessionDep,
+    context: Annotated[RequestContext, Depends(can_manage_request)],
+) -> ItemContext:
+    return ItemContext(context, await get_item(session, context.request, item_id))
+
+
+CanInitiate = Annotated[EntityContext, Depends(entity_policy("requests.initiate"))]
+CanViewEntityRequests = Annotated[EntityContext, Depends(entity_policy("file_requests.view"))]
+CanListRequests = Annotated[Principal, Depends(firm_policy("file_requests.list"))]
+CanViewRequest = Annotated[RequestContext, Depends(can_view_request)]
+CanManageRequest = Annotated[RequestContext, Depends(can_manage_request)]
+CanViewItem = Annotated[ItemContext, Depends(can_view_item)]
+CanManageItem = Annotated[ItemContext, Depends(can_manage_item)]

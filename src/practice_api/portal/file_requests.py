@@ -1,0 +1,304 @@
+"""Portal file requests: the requests addressed to the signed-in contact.
+
+Visible: requests the contact is a recipient of, on an entity it still has access to
+(``file_requests.repository.readable_by``); anything else is 404. Only contributors upload
+(a contact demoted to `viewer` gets 403 ``portal_upload_forbidden``). An upload into an
+update item adds the next version of the attached file; into a new-file item it creates a
+file of the entity (then its versions). Uploads stream through the files module (same
+limits, sniffing and storage).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.access.matrix import RULES
+from practice_api.auth.principals import Principal, current_contact
+from practice_api.contacts.access import contact_role
+from practice_api.contacts.models import EntityContact
+from practice_api.core.errors import Forbidden, NotFound, problem_responses
+from practice_api.core.etag import set_etag
+from practice_api.core.http import created
+from practice_api.core.pagination import PageParams, decode_cursor, encode_cursor, page_params
+from practice_api.db import SessionDep
+from practice_api.entities.models import Entity
+from practice_api.file_requests import service
+from practice_api.file_requests.models import FileRequest, FileRequestItem
+from practice_api.file_requests.repository import (
+    counts_of,
+    file_refs,
+    get_item,
+    is_overdue,
+    items_of,
+    readable_by,
+    request_not_found,
+)
+from practice_api.file_requests.router import firm_today
+from practice_api.file_requests.schemas import (
+    PortalFileRequest,
+    PortalFileRequestPage,
+    PortalItem,
+)
+from practice_api.files.models import FileDocument
+from practice_api.files.repository import FileRepository
+from practice_api.files.transfer import (
+    DOWNLOAD_RESPONSES,
+    StorageDep,
+    receive_upload,
+    send_file,
+    upload_body,
+)
+from practice_api.files.upload import UploadPolicy
+from practice_api.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/portal/file-requests", tags=["portal"])
+
+
+def portal_requests(principal: Principal) -> Select[FileRequest]:
+    """Addressed to the contact, on an entity it still has access to."""
+    return readable_by(principal).where(
+        FileRequest.entity_id.in_(
+            select(EntityContact.entity_id).where(EntityContact.contact_id == principal.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PortalRequestContext:
+    request: FileRequest
+    principal: Principal
+
+
+async def portal_request(
+    request_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(current_contact)],
+) -> PortalRequestContext:
+    found = await session.scalar(portal_requests(principal).where(FileRequest.id == request_id))
+    if found is None:
+        raise request_not_found()
+    return PortalRequestContext(found, principal)
+
+
+CanSeePortalRequest = Annotated[PortalRequestContext, Depends(portal_request)]
+
+
+def _base(request_id: uuid.UUID, item_id: uuid.UUID) -> str:
+    return f"/v1/portal/file-requests/{request_id}/items/{item_id}"
+
+
+async def _portal_items(session: AsyncSession, items: list[FileRequestItem]) -> list[PortalItem]:
+    attachments = await file_refs(session, [i.attachment_file_id for i in items])
+    out = []
+    for item in items:
+        attachment = attachments.get(item.attachment_file_id) if item.attachment_file_id else None
+        out.append(
+            PortalItem(
+                id=item.id,
+                position=item.position,
+                title=item.title,
+                description=item.description,
+                due_date=item.due_date,
+                status=item.status,
+                return_reason=item.return_reason if item.status == "returned" else None,
+                waiting=item.status in service.WAITING_ITEMS,
+                attachment_url=_base(item.request_id, item.id) + "/attachment"
+                if attachment
+                else None,
+                attachment_name=attachment.name if attachment else None,
+                upload_url=_base(item.request_id, item.id) + "/uploads",
+                uploads=item.uploads,
+            )
+        )
+    return out
+
+
+async def _read(
+    session: AsyncSession, principal: Principal, rows: list[FileRequest], *, detail: bool = False
+) -> list[PortalFileRequest]:
+    if not rows:
+        return []
+    today = await firm_today(session, principal.firm_id)
+    counts = await counts_of(session, [r.id for r in rows])
+    names = dict(
+        (
+            await session.execute(
+                select(Entity.id, Entity.name).where(Entity.id.in_({r.entity_id for r in rows}))
+            )
+        ).all()
+    )
+    out = []
+    for r in rows:
+        out.append(
+            PortalFileRequest(
+                id=r.id,
+                entity_id=r.entity_id,
+                entity_name=names.get(r.entity_id, ""),
+                subject=r.subject,
+                description=r.description,
+                additional_message=r.additional_message,
+                due_date=r.due_date,
+                status=r.status,
+                overdue=is_overdue(r, today),
+                waiting=r.waiting,
+                counts=counts[r.id],
+                items=await _portal_items(session, await items_of(session, r.id))
+                if detail
+                else None,
+                created_by_name=r.created_by_name,
+                created_at=r.created_at,
+            )
+        )
+    return out
+
+
+ORDER = "waiting_first"
+
+
+@router.get(
+    "",
+    operation_id="portal_file_requests_list",
+    summary="The file requests addressed to the contact, those waiting for it first",
+    description="Ordered: requests with items waiting for an upload (open or returned) "
+    "first, then newest first. Each carries its item counts per status; `waiting` counts "
+    "the contact's requests that wait for it.",
+    response_model=PortalFileRequestPage,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_requests(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(current_contact)],
+    page: Annotated[PageParams, Depends(page_params)],
+) -> PortalFileRequestPage:
+    statement = portal_requests(principal)
+    if page.cursor:
+        key, last_id = decode_cursor(page.cursor, ORDER, str)
+        waiting_text, _, created_text = str(key).partition("|")
+        waiting, created_at = waiting_text == "1", dt.datetime.fromisoformat(created_text)
+        after_same = or_(
+            FileRequest.created_at < created_at,
+            and_(FileRequest.created_at == created_at, FileRequest.id < last_id),
+        )
+        condition = (
+            or_(FileRequest.waiting.is_(False), and_(FileRequest.waiting.is_(True), after_same))
+            if waiting
+            else and_(FileRequest.waiting.is_(False), after_same)
+        )
+        statement = statement.where(condition)
+    rows = list(
+        (
+            await session.scalars(
+                statement.order_by(
+                    FileRequest.waiting.desc(), FileRequest.created_at.desc(), FileRequest.id.desc()
+                ).limit(page.limit + 1)
+            )
+        ).all()
+    )
+    cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]
+        cursor = encode_cursor(ORDER, f"{int(last.waiting)}|{last.created_at.isoformat()}", last.id)
+    waiting_total = await session.scalar(
+        select(func.count()).select_from(
+            portal_requests(principal).where(FileRequest.waiting.is_(True)).subquery()
+        )
+    )
+    return PortalFileRequestPage(
+        items=await _read(session, principal, rows),
+        next_cursor=cursor,
+        waiting=int(waiting_total or 0),
+    )
+
+
+@router.get(
+    "/{request_id}",
+    operation_id="portal_file_requests_get",
+    summary="A file request addressed to the contact, with its items",
+    description="Each item says what to send, its status and, when returned, why.",
+    response_model=PortalFileRequest,
+    responses=problem_responses(304, 401, 403, 404, 422),
+)
+async def get_request(
+    request: Request, response: Response, session: SessionDep, context: CanSeePortalRequest
+) -> PortalFileRequest:
+    set_etag(request, response, context.request.version)
+    return (await _read(session, context.principal, [context.request], detail=True))[0]
+
+
+@router.post(
+    "/{request_id}/items/{item_id}/uploads",
+    operation_id="portal_file_request_items_upload",
+    summary="Send a file for an item (contributors)",
+    description="`multipart/form-data` with one `file` field, the limits of every upload "
+    "(413, 415). For an update item it becomes the attached file's next version; otherwise "
+    "a file of the entity. Several uploads per item are allowed; the item becomes "
+    "`submitted`. A `viewer` contact: 403 `portal_upload_forbidden`; an accepted item: 409 "
+    "`request_item_accepted`; a cancelled or completed request: 409 `file_request_closed`.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PortalItem,
+    openapi_extra=upload_body(),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def upload(
+    item_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    context: CanSeePortalRequest,
+    storage: StorageDep,
+    runtime: RuntimeDep,
+) -> PortalItem:
+    principal, file_request = context.principal, context.request
+    item = await get_item(session, file_request, item_id)
+    if await contact_role(session, principal, file_request.entity_id) != "contributor":
+        rule = RULES["portal.file_request.upload"]
+        raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
+    service.ensure_uploadable(file_request, item)
+    received = await receive_upload(
+        request, session, storage, UploadPolicy.from_settings(runtime.settings)
+    )
+    item, _ = await service.submit_upload(session, file_request, item, principal, received)
+    created(response, f"/v1/portal/file-requests/{file_request.id}")
+    return (await _portal_items(session, [item]))[0]
+
+
+@router.get(
+    "/{request_id}/items/{item_id}/attachment",
+    operation_id="portal_file_request_items_attachment",
+    summary="Download the file an update item asks to change (its current version)",
+    description="Recorded in the entity's activity log. 404 when the item has no attachment.",
+    response_class=Response,
+    responses=DOWNLOAD_RESPONSES,
+)
+async def download_attachment(
+    item_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    context: CanSeePortalRequest,
+    storage: StorageDep,
+    disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
+) -> Response:
+    item = await get_item(session, context.request, item_id)
+    files = FileRepository(session, context.principal.firm_id)
+    document = (
+        await files.get(item.attachment_file_id) if item.attachment_file_id is not None else None
+    )
+    if not isinstance(document, FileDocument):
+        raise NotFound("This item has no file to update.", code="file_request_item_no_attachment")
+    return await send_file(
+        request,
+        session,
+        storage,
+        document=document,
+        stored=await files.version(document),
+        actor=context.principal.actor,
+        disposition=disposition,
+    )
