@@ -164,3 +164,57 @@ async def test_remind_now_at_most_once_an_hour(
         admin = await api.sign_in(f.admin.email)
         later = await api.client.post(path, headers=admin.headers)
         assert later.status_code == 202, later.text
+
+
+async def test_firm_default_schedule_and_cancel_stop_reminders(
+    api: Api, app: Any, dispatcher: Dispatcher, smtp_server: SmtpServer
+) -> None:
+    f = await _firm(api, app)
+    defaults = await api.client.get("/v1/reminder-settings", headers=f.viewer.headers)
+    assert defaults.json() == {"enabled": True, "offsets": [-3, -1, 0, 3, 7], "every_days": 7}
+    problem(
+        await api.client.put(
+            "/v1/reminder-settings",
+            json={"offsets": [-5], "every_days": 3},
+            headers=f.viewer.headers,
+        ),
+        403,
+        "admin_required",
+    )
+    changed = await api.client.put(
+        "/v1/reminder-settings", json={"offsets": [-5, 0], "every_days": 3}, headers=f.admin.headers
+    )
+    assert changed.status_code == 200, changed.text
+    today = local_today(ZONE)
+    due = today + dt.timedelta(days=10)
+    made = (await create_request(api, f, due_date=due.isoformat())).json()
+    detail = (
+        await api.client.get(f"/v1/file-requests/{made['id']}", headers=f.admin.headers)
+    ).json()
+    assert detail["reminders"]["next_on"] == (due - dt.timedelta(days=5)).isoformat()
+    await dispatcher.drain()
+    smtp_server.messages.clear()
+    with travel_to(at_local(due - dt.timedelta(days=6))):
+        assert await _send(app, dispatcher) == 0
+    with travel_to(at_local(due - dt.timedelta(days=5))):
+        assert await _send(app, dispatcher) == 1
+    with travel_to(at_local(due - dt.timedelta(days=3))):  # the old -3d slot: not any more
+        assert await _send(app, dispatcher) == 0
+
+    cancelled = await api.client.post(
+        f"/v1/file-requests/{made['id']}/cancel",
+        json={"reason": "Sent by post"},
+        headers=f.admin.headers,
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["reminders"]["active"] is False
+    with travel_to(at_local(due)):
+        assert await _send(app, dispatcher) == 0
+    reopened = await api.client.post(
+        f"/v1/file-requests/{made['id']}/reopen", headers=f.admin.headers
+    )
+    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    assert reopened.json()["reminders"]["next_on"] == due.isoformat()
+    with travel_to(at_local(due)):
+        assert await _send(app, dispatcher) == 1
+    assert len(_reminders(smtp_server, f.contact["email"])) == 2

@@ -17,6 +17,7 @@ from practice_api.auth.principals import Principal
 from practice_api.contacts.models import Contact
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering
+from practice_api.core.time import local_today
 from practice_api.entities.models import Entity
 from practice_api.file_requests.models import (
     FileRequest,
@@ -26,6 +27,7 @@ from practice_api.file_requests.models import (
 )
 from practice_api.file_requests.schemas import Counts, FileRef, RecipientRead
 from practice_api.files.models import FileDocument, StoredFile
+from practice_api.firms.models import Firm
 
 REQUEST_ORDERING = Ordering(
     fields={
@@ -114,6 +116,12 @@ def filtered(
     if filters.entity_id:
         statement = statement.where(FileRequest.entity_id == filters.entity_id)
     return statement
+
+
+async def firm_today(session: AsyncSession, firm_id: uuid.UUID) -> dt.date:
+    """Today in the firm's time zone (overdue and due-date filters read it)."""
+    zone = await session.scalar(select(Firm.time_zone).where(Firm.id == firm_id))
+    return local_today(zone or "UTC")
 
 
 def is_overdue(request: FileRequest, today: dt.date) -> bool:

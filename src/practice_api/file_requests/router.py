@@ -16,7 +16,6 @@ from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params, paginate
-from practice_api.core.time import local_today
 from practice_api.db import SessionDep
 from practice_api.file_requests import service
 from practice_api.file_requests.csv_body import CSV_CONTENT, CSV_PARAMETERS, CsvBodyRoute
@@ -36,6 +35,7 @@ from practice_api.file_requests.repository import (
     counts_of,
     file_refs,
     filtered,
+    firm_today,
     is_overdue,
     items_of,
     latest_uploads,
@@ -60,18 +60,12 @@ from practice_api.file_requests.schemas import (
 )
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.transfer import DOWNLOAD_RESPONSES, StorageDep, send_file
-from practice_api.firms.models import Firm
 from practice_api.reminders import service as reminders
 from practice_api.reminders.schemas import ReminderState
 
 router = APIRouter(tags=["file-requests"])
 create_router = APIRouter(tags=["file-requests"], route_class=CsvBodyRoute)
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-
-async def firm_today(session: AsyncSession, firm_id: uuid.UUID) -> dt.date:
-    zone = await session.scalar(select(Firm.time_zone).where(Firm.id == firm_id))
-    return local_today(zone or "UTC")
 
 
 async def read_items(session: AsyncSession, items: list[FileRequestItem]) -> list[ItemRead]:

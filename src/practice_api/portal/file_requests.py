@@ -34,13 +34,13 @@ from practice_api.file_requests.models import FileRequest, FileRequestItem
 from practice_api.file_requests.repository import (
     counts_of,
     file_refs,
+    firm_today,
     get_item,
     is_overdue,
     items_of,
     readable_by,
     request_not_found,
 )
-from practice_api.file_requests.router import firm_today
 from practice_api.file_requests.schemas import (
     PortalFileRequest,
     PortalFileRequestPage,
