@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,3 +47,32 @@ def ensure_environment(lock_name: str) -> Path:
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(wanted + "\n")
     return BIN
+
+
+SPEC_TOOLS = ROOT / "openapi"
+NODE_BIN = SPEC_TOOLS / "node_modules" / ".bin"
+NODE_STAMP = SPEC_TOOLS / "node_modules" / ".practice-api-installed"
+
+
+def ensure_spec_tools() -> Path | None:
+    """Install the pinned npm tools of openapi/package-lock.json into openapi/node_modules.
+
+    Returns their bin dir, or None when npm is missing (the spec tests then skip, except
+    in CI, where they fail). Reinstalls whenever the lock changes.
+    """
+    lock = SPEC_TOOLS / "package-lock.json"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if NODE_STAMP.exists() and NODE_STAMP.read_text().strip() == wanted:
+        return NODE_BIN
+    npm = shutil.which("npm")
+    if npm is None:
+        print("npm not found: the spec lint and client checks will be skipped", flush=True)
+        return None
+    print("installing the spec tools from openapi/package-lock.json", flush=True)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=SPEC_TOOLS,
+        check=True,
+    )
+    NODE_STAMP.write_text(wanted + "\n")
+    return NODE_BIN

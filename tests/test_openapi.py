@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from practice_api.app import create_app
+from practice_api.core.openapi import operations as openapi_operations
 from practice_api.settings import Settings
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -71,3 +72,54 @@ def test_posts_document_the_idempotency_key(spec: dict[str, Any]) -> None:
             names = {parameter["name"] for parameter in operation.get("parameters", [])}
             assert "Idempotency-Key" in names, path
             assert "409" in operation["responses"], path
+
+
+def _refs(node: Any, where: str = "#") -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            found.append((where, node["$ref"]))
+        for key, value in node.items():
+            found.extend(_refs(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_refs(value, f"{where}/{index}"))
+    return found
+
+
+def _resolve(document: dict[str, Any], ref: str) -> bool:
+    if not ref.startswith("#/"):
+        return False
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+@pytest.mark.parametrize("source", ["app", "committed"])
+def test_every_ref_resolves(spec: dict[str, Any], source: str) -> None:
+    """Paths, webhooks and components alike: a dangling $ref breaks every generator."""
+    document = spec if source == "app" else json.loads(SPEC_FILE.read_text())
+    dangling = [
+        f"{where} -> {ref}" for where, ref in _refs(document) if not _resolve(document, ref)
+    ]
+    assert not dangling, "dangling $ref:\n" + "\n".join(dangling[:20])
+
+
+def test_tags_are_defined_globally_with_a_description(spec: dict[str, Any]) -> None:
+    defined = {tag["name"]: tag.get("description") for tag in spec.get("tags", [])}
+    for section, name, method, operation in openapi_operations(spec):
+        for tag in operation.get("tags", []):
+            assert defined.get(tag), (
+                f"{method.upper()} {name} ({section}): tag {tag!r} has no description: add "
+                f'"{tag}": "<one line>" to TAG_DESCRIPTIONS in src/practice_api/core/openapi.py'
+            )
+
+
+def test_every_operation_says_whether_it_needs_a_token(spec: dict[str, Any]) -> None:
+    for section, name, method, operation in openapi_operations(spec):
+        assert "security" in operation, f"{method.upper()} {name} ({section})"
+        assert operation.get("description"), f"{method.upper()} {name}: add a docstring"

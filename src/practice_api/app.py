@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 
 from practice_api import __version__
 from practice_api.activity.router import router as activity_router
@@ -19,8 +18,9 @@ from practice_api.auth.service import session_is_live
 from practice_api.contacts.router import groups_router as contact_groups_router
 from practice_api.contacts.router import router as contacts_router
 from practice_api.core.body_limit import BodyLimitMiddleware, upload_paths
-from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from practice_api.core.errors import install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
+from practice_api.core.openapi import build_openapi
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.text_guard import TextGuardMiddleware
@@ -197,57 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated spec, with every error documented as problem+json."""
-    if app.openapi_schema:
-        return app.openapi_schema
     # The webhook docs (a model per event type) are read only here: built on first use,
     # they do not slow every create_app (each test builds an app).
     if not app.webhooks.routes:
         install_webhook_docs(app)
-    spec = get_openapi(
-        title=app.title,
-        version=app.version,
-        description=app.description,
-        routes=app.routes,
-        webhooks=app.webhooks.routes,
-    )
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    problem_schema.pop("$defs", None)
-    schemas["Problem"] = problem_schema
-    problem_ref = {"$ref": "#/components/schemas/Problem"}
-    for path_item in spec.get("paths", {}).values():
-        for method, operation in path_item.items():
-            responses = operation.get("responses", {})
-            if "422" in responses:
-                responses["422"] = _problem_response("Validation failed", problem_ref)
-            if "requestBody" in operation:
-                responses.setdefault("400", _problem_response("Malformed request", problem_ref))
-            if method == "post" and operation.get("security"):
-                _document_idempotency(operation, problem_ref)
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-    app.openapi_schema = spec
-    return spec
-
-
-def _problem_response(description: str, problem_ref: dict[str, str]) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}}
-
-
-def _document_idempotency(operation: dict[str, Any], problem_ref: dict[str, str]) -> None:
-    """Authenticated POSTs accept Idempotency-Key (see core/idempotency.py)."""
-    operation.setdefault("parameters", []).append(
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "description": "Retry safely: the same key and body replay the first response "
-            "(header `Idempotent-Replayed: true`); the same key with another body is a 409.",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-        }
-    )
-    responses = operation["responses"]
-    responses.setdefault("400", _problem_response("Bad request", problem_ref))
-    responses.setdefault("409", _problem_response("Conflict", problem_ref))
+    return build_openapi(app)

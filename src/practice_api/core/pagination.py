@@ -76,10 +76,16 @@ class Ordering:
     def param(self) -> Any:
         """A dependency reading ``?order_by=`` (documented with its allowed values)."""
         choices = self.choices()
+        # Generated clients name the members NAME / NAME_DESC instead of VALUE_1.
+        names = [c.removeprefix("-") + ("_desc" if c.startswith("-") else "") for c in choices]
 
         async def order_by(
             order_by: Annotated[
-                str, Query(description=self.describe(), json_schema_extra={"enum": choices})
+                str,
+                Query(
+                    description=self.describe(),
+                    json_schema_extra={"enum": choices, "x-enum-varnames": names},
+                ),
             ] = self.default,
         ) -> str:
             name, descending = self.parse(order_by)
