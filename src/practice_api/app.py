@@ -27,6 +27,7 @@ from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.discussions.router import router as discussions_router
 from practice_api.entities.router import router as entities_router
+from practice_api.events.digests import digests_periodically
 from practice_api.events.dispatcher import Dispatcher
 from practice_api.events.openapi import install_webhook_docs
 from practice_api.events.outbox import WAKE_KEY
@@ -124,11 +125,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop_purging = asyncio.Event()
         purging: asyncio.Task[None] | None = None
         reminding: asyncio.Task[None] | None = None
+        digesting: asyncio.Task[None] | None = None
         if runtime.dispatcher is not None:
             runtime.dispatcher.start()
             # The periodic jobs run where the dispatcher runs (here, or in the workers).
             purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
             reminding = asyncio.create_task(remind_periodically(runtime, stop_purging))
+            digesting = asyncio.create_task(
+                digests_periodically(
+                    runtime.sessionmaker, settings, stop_purging, runtime.dispatcher.wake
+                )
+            )
         if settings.environment != "test":
             # Everything built so far (modules, routes, schemas) lives as long as the
             # process: keep it out of the collector, so full collections stay short.
@@ -142,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await purging
             if reminding is not None:
                 await reminding
+            if digesting is not None:
+                await digesting
             if runtime.dispatcher is not None:
                 await runtime.dispatcher.stop()
             await runtime.engine.dispose()

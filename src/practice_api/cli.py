@@ -85,6 +85,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     import signal
 
     from practice_api.app import build_runtime
+    from practice_api.events.digests import build_due_digests, digests_periodically
     from practice_api.events.dispatcher import Dispatcher
     from practice_api.files.scheduled import purge_once, purge_periodically
     from practice_api.reminders.scheduled import remind_once, remind_periodically
@@ -107,6 +108,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.once:
                 await remind_once(runtime)
+                await build_due_digests(runtime.sessionmaker)
                 await dispatcher.drain()
                 await purge_once(runtime)
             elif args.exit_when_idle:
@@ -116,12 +118,19 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                 purging = asyncio.create_task(purge_periodically(runtime, stop_purging))
                 # Due reminder slots too: each slot is claimed once, whatever runs it.
                 reminding = asyncio.create_task(remind_periodically(runtime, stop_purging))
+                # Daily digests are gathered here too (each one once, whatever the workers).
+                digesting = asyncio.create_task(
+                    digests_periodically(
+                        runtime.sessionmaker, settings, stop_purging, dispatcher.wake
+                    )
+                )
                 try:
                     await dispatcher.run()
                 finally:
                     stop_purging.set()
                     await purging
                     await reminding
+                    await digesting
         finally:
             await dispatcher.aclose()
             await runtime.engine.dispose()
@@ -242,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--once",
         action="store_true",
-        help="send due reminders, deliver what is due now, purge expired deleted files, then exit",
+        help="send due reminders, gather due daily digests, deliver what is due now, purge "
+        "expired deleted files, then exit",
     )
     worker.add_argument(
         "--exit-when-idle", action="store_true", help="exit when nothing is due (batch jobs)"

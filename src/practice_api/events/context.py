@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.events import render
 from practice_api.events.channels import Job
 from practice_api.events.models import Delivery, Event
+from practice_api.settings import Settings
 
 
 def client_name(event: Event, clients: Mapping[uuid.UUID, str]) -> str | None:
@@ -43,12 +44,15 @@ class Extras:
 
 
 async def extras(
-    session: AsyncSession, deliveries: Sequence[Delivery], events: Mapping[uuid.UUID, Event]
+    session: AsyncSession,
+    deliveries: Sequence[Delivery],
+    events: Mapping[uuid.UUID, Event],
+    settings: Settings,
 ) -> Extras:
     found = Extras()
     digests = [d for d in deliveries if d.channel == "digest"]
     if digests:
         from practice_api.events.digests import digest_contents
 
-        found.digests = await digest_contents(session, digests)
+        found.digests = await digest_contents(session, digests, settings)
     return found

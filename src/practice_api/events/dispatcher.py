@@ -168,7 +168,7 @@ class Dispatcher:
                     session,
                     [e.entity_id for e in events.values() if e.entity_id is not None],
                 )
-                extras = await context.extras(session, personal, events)
+                extras = await context.extras(session, personal, events, settings)
                 endpoints = await repository.endpoints_by_id(
                     session, [d.endpoint_id for d in claimed if d.endpoint_id is not None]
                 )

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.core.time import utcnow
 from practice_api.db import after_commit
 from practice_api.events import bulk, catalogue
 from practice_api.events.catalogue import PersonalChannel, Recipient
@@ -24,39 +25,59 @@ from practice_api.webhooks.models import WebhookEndpoint
 WAKE_KEY = "outbox_wake"
 
 
+DIGEST = "digest"  # an e-mail held for the recipient's daily digest
+
+
 async def effective_channels(
     session: AsyncSession, event_type: str, recipients: list[Recipient]
-) -> dict[tuple[str, uuid.UUID], set[PersonalChannel]]:
-    """The channels each recipient gets for ``event_type``: choices, else the type's default."""
+) -> dict[tuple[str, uuid.UUID], set[str]]:
+    """The channels each recipient gets for ``event_type``: their choices, else the type's
+    default (or the recipient's explicit channels, e.g. a share's). An e-mail whose
+    recipient chose the daily digest for the type is ``digest`` instead of ``email``."""
     spec = catalogue.get(event_type)
     defaults: frozenset[PersonalChannel] = spec.default_channels if spec else frozenset()
-    result: dict[tuple[str, uuid.UUID], set[PersonalChannel]] = {}
-    keyed = [r for r in recipients if r.channels is None]
+    result: dict[tuple[str, uuid.UUID], set[str]] = {}
+    explicit: set[tuple[str, uuid.UUID]] = set()
     for recipient in recipients:
         channels = recipient.channels if recipient.channels is not None else defaults
         result[(recipient.kind, recipient.id)] = set(channels)
-    if keyed:
-        rows = await session.execute(
-            select(
-                NotificationPreference.recipient_kind,
-                NotificationPreference.recipient_id,
-                NotificationPreference.channel,
-                NotificationPreference.enabled,
-            ).where(
-                NotificationPreference.event_type == event_type,
-                tuple_(
-                    NotificationPreference.recipient_kind, NotificationPreference.recipient_id
-                ).in_([(r.kind, r.id) for r in keyed]),
-            )
+        if recipient.channels is not None:
+            explicit.add((recipient.kind, recipient.id))
+    if not recipients:
+        return result
+    rows = await session.execute(
+        select(
+            NotificationPreference.recipient_kind,
+            NotificationPreference.recipient_id,
+            NotificationPreference.channel,
+            NotificationPreference.enabled,
+            NotificationPreference.frequency,
+        ).where(
+            NotificationPreference.event_type == event_type,
+            tuple_(NotificationPreference.recipient_kind, NotificationPreference.recipient_id).in_(
+                [(r.kind, r.id) for r in recipients]
+            ),
         )
-        for kind, recipient_id, channel, enabled in rows:
-            chosen = result[(kind, recipient_id)]
-            for known in catalogue.PERSONAL_CHANNELS:
-                if known == channel:
-                    if enabled:
-                        chosen.add(known)
-                    else:
-                        chosen.discard(known)
+    )
+    digest: set[tuple[str, uuid.UUID]] = set()
+    for kind, recipient_id, channel, enabled, frequency in rows:
+        key = (kind, recipient_id)
+        if channel == "email" and enabled and frequency == "daily_digest":
+            digest.add(key)
+        if key in explicit:
+            continue  # the share's own choices; only the e-mail frequency is theirs
+        chosen = result[key]
+        for known in catalogue.PERSONAL_CHANNELS:
+            if known == channel:
+                if enabled:
+                    chosen.add(known)
+                else:
+                    chosen.discard(known)
+    for key in digest:
+        chosen = result[key]
+        if "email" in chosen:
+            chosen.discard("email")
+            chosen.add(DIGEST)
     return result
 
 
@@ -86,13 +107,15 @@ async def fan_out(session: AsyncSession, event: Event) -> list[Delivery]:
         if collector is not None:  # a bulk action: one summary per person at its end
             collector.collect(event, recipient, set(chosen))
             continue
-        for channel in catalogue.PERSONAL_CHANNELS:  # stable order
+        for channel in (*catalogue.PERSONAL_CHANNELS, DIGEST):  # stable order
             if channel in chosen:
                 deliveries.append(
                     Delivery(
                         firm_id=event.firm_id,
                         event_id=event.id,
-                        channel=channel,
+                        channel="email" if channel == DIGEST else channel,
+                        status="held" if channel == DIGEST else "pending",
+                        next_attempt_at=None if channel == DIGEST else utcnow(),
                         recipient_kind=recipient.kind,
                         recipient_id=recipient.id,
                         via=recipient.via,

@@ -139,7 +139,7 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _when(moment: dt.datetime, tz_name: str | None) -> str:
+def local_time(moment: dt.datetime, tz_name: str | None) -> str:
     from practice_api.core.time import zone
 
     if moment.tzinfo is None:
@@ -305,7 +305,7 @@ def render(
     subject = subject_line(firm_name, first)
     unsubscribe = unsubscribe_link(event, reader, settings)
     variables.update(
-        when=_when(event.occurred_at, time_zone),
+        when=local_time(event.occurred_at, time_zone),
         footer=_footer(event, reader, firm_name, client),
         unsubscribe=unsubscribe,
     )

@@ -38,6 +38,10 @@ class FirmRead(ReadModel):
         "(due dates, what counts as today) is read in it.",
         examples=["Europe/Paris"],
     )
+    digest_hour: int = Field(
+        description="The hour (0-23, in the firm's time zone) daily digest e-mails go out.",
+        examples=[8],
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -47,6 +51,9 @@ class FirmUpdate(PatchModel):
     client_ownership_enabled: bool | None = None
     detailed_notifications_enabled: bool | None = None
     time_zone: TimeZoneName | None = None
+    digest_hour: int | None = Field(
+        default=None, ge=0, le=23, description="Local hour of the daily digest e-mails."
+    )
 
 
 class FirmSignup(InputModel):

@@ -82,7 +82,7 @@ class NotificationRepository:
         )
         return rows.all()
 
-    async def replace_preferences(self, choices: list[tuple[str, str, bool]]) -> None:
+    async def replace_preferences(self, choices: list[tuple[str, str, bool, str | None]]) -> None:
         await self.session.execute(
             delete(NotificationPreference).where(
                 NotificationPreference.recipient_kind == self.kind,
@@ -97,7 +97,8 @@ class NotificationRepository:
                 event_type=event_type,
                 channel=channel,
                 enabled=enabled,
+                frequency=frequency,
             )
-            for event_type, channel, enabled in choices
+            for event_type, channel, enabled, frequency in choices
         )
         await self.session.flush()

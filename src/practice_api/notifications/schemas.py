@@ -10,6 +10,12 @@ from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel, ReadModel
 
 PersonalChannel = Literal["in_app", "email"]
+Frequency = Literal["immediately", "daily_digest"]
+FREQUENCY_DESCRIPTION = (
+    "E-mail only: `immediately` (one e-mail per event) or `daily_digest` (one e-mail a day "
+    "at the firm's digest hour, listing them all). `enabled: false` is off; in-app is not "
+    "affected."
+)
 
 
 class NotificationRead(ReadModel):
@@ -52,6 +58,9 @@ class PreferenceRead(ReadModel):
     description: str
     channel: PersonalChannel
     enabled: bool
+    frequency: Frequency | None = Field(
+        default=None, description=FREQUENCY_DESCRIPTION + " Null for in_app."
+    )
     is_default: bool = Field(description="True when no choice was made and the default applies.")
 
 
@@ -63,6 +72,9 @@ class PreferenceChoice(InputModel):
     event_type: str = Field(max_length=100)
     channel: PersonalChannel
     enabled: bool
+    frequency: Frequency | None = Field(
+        default=None, description=FREQUENCY_DESCRIPTION + " Absent: `immediately`."
+    )
 
 
 class PreferencesReplace(InputModel):

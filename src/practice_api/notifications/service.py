@@ -36,14 +36,14 @@ async def mark_all_read(session: AsyncSession, principal: Principal) -> int:
 
 
 async def get_preferences(session: AsyncSession, principal: Principal) -> PreferencesRead:
-    stored = {
-        (p.event_type, p.channel): p.enabled
-        for p in await repository(session, principal).preferences()
-    }
+    rows = await repository(session, principal).preferences()
+    stored = {(p.event_type, p.channel): p.enabled for p in rows}
+    frequencies = {(p.event_type, p.channel): p.frequency for p in rows}
     items: list[PreferenceRead] = []
     for event_type in catalogue.notifying_types():
         for channel in catalogue.PERSONAL_CHANNELS:
             chosen = stored.get((event_type.name, channel))
+            frequency = frequencies.get((event_type.name, channel))
             items.append(
                 PreferenceRead(
                     event_type=event_type.name,
@@ -51,6 +51,11 @@ async def get_preferences(session: AsyncSession, principal: Principal) -> Prefer
                     channel=channel,
                     enabled=(
                         chosen if chosen is not None else channel in event_type.default_channels
+                    ),
+                    frequency=(
+                        None
+                        if channel != "email"
+                        else ("daily_digest" if frequency == "daily_digest" else "immediately")
                     ),
                     is_default=chosen is None,
                 )
@@ -64,7 +69,7 @@ async def replace_preferences(
     known = {t.name for t in catalogue.notifying_types()}
     issues: list[ValidationIssue] = []
     seen: set[tuple[str, str]] = set()
-    choices: list[tuple[str, str, bool]] = []
+    choices: list[tuple[str, str, bool, str | None]] = []
     for index, choice in enumerate(data.preferences):
         if choice.event_type not in known:
             issues.append(
@@ -82,8 +87,17 @@ async def replace_preferences(
                     type="duplicate",
                 )
             )
+        elif choice.frequency is not None and choice.channel != "email":
+            issues.append(
+                ValidationIssue(
+                    loc=["body", "preferences", index, "frequency"],
+                    msg="only e-mail has a frequency",
+                    type="value",
+                )
+            )
         seen.add((choice.event_type, choice.channel))
-        choices.append((choice.event_type, choice.channel, choice.enabled))
+        frequency = choice.frequency if choice.frequency == "daily_digest" else None
+        choices.append((choice.event_type, choice.channel, choice.enabled, frequency))
     if issues:
         raise ValidationFailed(
             "Some preferences are not valid.", code="invalid_preferences", errors=issues
