@@ -35,7 +35,7 @@ export interface paths {
         };
         /**
          * Readiness: the database is reachable
-         * @description Readiness: the database is reachable.
+         * @description Answers within 2 seconds: 503 (with `Retry-After`) when the database does not answer a trivial query in time.
          *
          *     No token needed. Answers `400` malformed request.
          */
@@ -1668,6 +1668,426 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reminder-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The firm's default reminder schedule
+         * @description Slots are days relative to a request's due date, in the firm's time zone; requests without a due date are reminded every `every_days` days. A request may override both. Default: `-3, -1, 0, 3, 7` and every 7 days.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`).
+         */
+        get: operations["reminder_settings_get"];
+        /**
+         * Replace the firm's default reminder schedule (admins)
+         * @description Replace the firm's default reminder schedule (admins).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `422` validation failed (`errors` lists each problem).
+         */
+        put: operations["reminder_settings_replace"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entities/{entity_id}/file-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an entity's file requests, with item counts per status
+         * @description List an entity's file requests, with item counts per status.
+         *
+         *     A page of results: pass `next_cursor` as `cursor` until it is null. Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["file_requests_list_entity"];
+        put?: never;
+        /**
+         * Ask the entity's contributor contacts for files (one or more items)
+         * @description The responsible, editors and admins (a shared viewer: 403 `requests_initiate_forbidden`). Each item asks for a new file, or (with `attachment`) for an update of an existing file of the entity. Recipients must be contacts with the `contributor` role on the entity (422 `recipient_not_contributor`); `additional_message` needs the firm's `detailed_notifications_enabled` (422 `additional_message_disabled`). Up to 500 items. A `text/csv` body (columns `title`, `description`, `due_date`) creates one item per line, with `subject`, `recipients`, `due_date` and `description` in the query string. The recipients get an e-mail with the portal link and an in-app notification.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_requests_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the file requests of every entity the caller sees
+         * @description Filters: `status`, `overdue`, `recipient_id`, `created_by`, `due_before`, `due_after`, `entity_id`. Item counts per status are computed in SQL: a fixed number of statements per page, whatever its size.
+         *
+         *     A page of results: pass `next_cursor` as `cursor` until it is null. Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["file_requests_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a file request with its items and reminders
+         * @description Get a file request with its items and reminders.
+         *
+         *     Answers `304` when `If-None-Match` names the current `ETag`; `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["file_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a file request (while nothing is submitted) or its reminders
+         * @description Subject, description, due date, recipients and additional message change only while no item has been submitted (409 `request_item_locked`); `reminders` any time (`null`: the firm's default). A cancelled or completed request: 409 `file_request_closed`.
+         *
+         *     Send the `ETag` you read as `If-Match` to refuse a lost update (412). Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `412` stale `If-Match` (nothing changed); `422` validation failed (`errors` lists each problem).
+         */
+        patch: operations["file_requests_update"];
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a file request (reminders stop)
+         * @description Cancel a file request (reminders stop).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_requests_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a cancelled file request
+         * @description A completed request reopens when one of its items is returned.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_requests_reopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the recipients a reminder now (at most once an hour)
+         * @description Each recipient with open items gets one e-mail listing all of them. At most once an hour per request: 429 with `Retry-After` otherwise. 409 `file_request_not_waiting` when nothing waits for the contacts.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem); `429` rate limited (see `Retry-After`).
+         */
+        post: operations["file_requests_remind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept several submitted items at once (default: every submitted item)
+         * @description Accept several submitted items at once (default: every submitted item).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_requests_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return several items with one reason (the contacts upload again)
+         * @description Return several items with one reason (the contacts upload again).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_requests_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an item to a file request
+         * @description Add an item to a file request.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_request_items_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an item (until something was submitted on it: 409 `request_item_locked`)
+         * @description Remove an item (until something was submitted on it: 409 `request_item_locked`).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        delete: operations["file_request_items_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an item (until something was submitted on it: 409 `request_item_locked`)
+         * @description Change an item (until something was submitted on it: 409 `request_item_locked`).
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        patch: operations["file_request_items_update"];
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/items/{item_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a submitted item
+         * @description 409 `file_request_item_not_submitted` unless the item is `submitted`. When every item is accepted the request is `completed`.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_request_items_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/items/{item_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return a submitted (or accepted) item with a reason
+         * @description The contacts are notified with the reason and upload again; reminders resume.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["file_request_items_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/file-requests/{request_id}/items/{item_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download what was sent for an item (its latest upload)
+         * @description Shared viewers download accepted items only (403 `file_request_item_not_accepted`); 404 `file_request_item_empty` before any upload.
+         *
+         *     Answers `304` when `If-None-Match` names the current `ETag`; `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `416` range not satisfiable; `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["file_request_items_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/file-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The file requests addressed to the contact, those waiting for it first
+         * @description Ordered: requests with items waiting for an upload (open or returned) first, then newest first. Each carries its item counts per status; `waiting` counts the contact's requests that wait for it.
+         *
+         *     A page of results: pass `next_cursor` as `cursor` until it is null. Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["portal_file_requests_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/file-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file request addressed to the contact, with its items
+         * @description Each item says what to send, its status and, when returned, why.
+         *
+         *     Answers `304` when `If-None-Match` names the current `ETag`; `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["portal_file_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/file-requests/{request_id}/items/{item_id}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a file for an item (contributors)
+         * @description `multipart/form-data` with one `file` field, the limits of every upload (413, 415). For an update item it becomes the attached file's next version; otherwise a file of the entity. Several uploads per item are allowed; the item becomes `submitted`. A `viewer` contact: 403 `portal_upload_forbidden`; an accepted item: 409 `request_item_accepted`; a cancelled or completed request: 409 `file_request_closed`.
+         *
+         *     Answers `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `409` state conflict or an `Idempotency-Key` reused with another body; `413` too large; `415` content type not allowed; `422` validation failed (`errors` lists each problem).
+         */
+        post: operations["portal_file_request_items_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/file-requests/{request_id}/items/{item_id}/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the file an update item asks to change (its current version)
+         * @description Recorded in the entity's activity log. 404 when the item has no attachment.
+         *
+         *     Answers `304` when `If-None-Match` names the current `ETag`; `400` malformed request; `401` no valid token; `403` visible but not allowed (see `code`); `404` not found or not visible to the caller; `416` range not satisfiable; `422` validation failed (`errors` lists each problem).
+         */
+        get: operations["portal_file_request_items_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "firm.updated": {
@@ -1989,7 +2409,7 @@ export interface webhooks {
         put?: never;
         /**
          * Entities were moved in bulk from one owner to another (or left unowned).
-         * @description Notifies in-app/e-mail: the old and the new owner users.
+         * @description Notifies in-app/e-mail: nobody: the old and the new owner users get one `bulk.summary` each.
          *
          *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
          */
@@ -2346,6 +2766,28 @@ export interface webhooks {
          *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
          */
         post: operations["webhook_webhook_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bulk.summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One notification per person for a bulk action (a transfer, bulk shares, ...): what changed for them, the first clients by name and the count. The items themselves are in the activity log and go to webhooks one by one.
+         * @description Notifies in-app/e-mail: each person the action's items would have notified, once.
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_bulk_summary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2748,6 +3190,226 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "file_request.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file request was sent to contributor contacts of an entity.
+         * @description Notifies in-app/e-mail: the request's recipients (active contributor contacts).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file request's subject, description, due date, recipients, items or reminders changed (see `changes`).
+         * @description Notifies in-app/e-mail: nobody (activity log and webhooks only).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.item_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A contact uploaded a file into an item of a file request.
+         * @description Notifies in-app/e-mail: the request's creator and the entity's responsible; shared users subscribed to `response_received` (e-mail).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_item_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.item_accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff accepted one or more items of a file request.
+         * @description Notifies in-app/e-mail: the request's recipients (in-app).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_item_accepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.item_returned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff returned one or more items with a reason; the contacts upload again.
+         * @description Notifies in-app/e-mail: the request's recipients.
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_item_returned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every item of a file request was accepted.
+         * @description Notifies in-app/e-mail: the request's creator and the entity's responsible; shared users subscribed to `request_completed` (e-mail).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file request was cancelled.
+         * @description Notifies in-app/e-mail: the request's recipients (in-app).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_cancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "file_request.reopened": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A cancelled file request was reopened.
+         * @description Notifies in-app/e-mail: the request's recipients (in-app).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_file_request_reopened"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "reminder.sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reminder e-mail went to a recipient, listing all their open items (at most one a day from the schedule; staff may send one now with POST .../remind).
+         * @description Notifies in-app/e-mail: the reminded recipient only (e-mail).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_reminder_sent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "reminder_settings.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin changed the firm's default reminder schedule.
+         * @description Notifies in-app/e-mail: nobody (activity log and webhooks only).
+         *
+         *     `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen.
+         */
+        post: operations["webhook_reminder_settings_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2832,6 +3494,24 @@ export interface components {
              */
             content_url: string;
         };
+        /** BulkAccept */
+        BulkAccept: {
+            /**
+             * Item Ids
+             * @description Default: every submitted item.
+             */
+            item_ids?: string[] | null;
+        };
+        /** BulkReturn */
+        BulkReturn: {
+            /** Item Ids */
+            item_ids: string[];
+            /**
+             * Reason
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            reason: string;
+        };
         /** BulkShare */
         BulkShare: {
             /** Entity Ids */
@@ -2873,6 +3553,77 @@ export interface components {
              * @description Pairs skipped because the user is the entity's responsible.
              */
             skipped_responsible: number;
+        };
+        /** BulkSummaryPayload */
+        BulkSummaryPayload: {
+            /** Action */
+            action: string;
+            /**
+             * Summary
+             * @default
+             */
+            summary?: string;
+            /**
+             * Count
+             * @default 0
+             */
+            count?: number;
+            /**
+             * Items
+             * @default []
+             */
+            items?: components["schemas"]["SummaryItem"][];
+            /** Recipient Kind */
+            recipient_kind: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * BulkSummaryWebhook
+         * @description One notification per person for a bulk action (a transfer, bulk shares, ...): what changed for them, the first clients by name and the count. The items themselves are in the activity log and go to webhooks one by one.
+         */
+        BulkSummaryWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "bulk.summary";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["BulkSummaryPayload"];
+        };
+        /** CancelBody */
+        CancelBody: {
+            /** Reason */
+            reason?: string | null;
         };
         /** CommentCreate */
         CommentCreate: {
@@ -3551,6 +4302,66 @@ export interface components {
             actor: components["schemas"]["EventActor"];
             subject: components["schemas"]["EventSubject"] | null;
             data: components["schemas"]["ContactPayload"];
+        };
+        /**
+         * Counts
+         * @description Items per status.
+         */
+        Counts: {
+            /**
+             * Total
+             * @default 0
+             */
+            total?: number;
+            /**
+             * Open
+             * @default 0
+             */
+            open?: number;
+            /**
+             * Submitted
+             * @default 0
+             */
+            submitted?: number;
+            /**
+             * Accepted
+             * @default 0
+             */
+            accepted?: number;
+            /**
+             * Returned
+             * @default 0
+             */
+            returned?: number;
+        };
+        /** DigestItem */
+        DigestItem: {
+            /**
+             * Subject Kind
+             * @description e.g. `file_request`
+             */
+            subject_kind: string;
+            /**
+             * Subject Id
+             * Format: uuid
+             */
+            subject_id: string;
+            /** Subject Title */
+            subject_title: string;
+            /** Item Title */
+            item_title: string;
+            /**
+             * Status
+             * @default open
+             */
+            status?: string;
+            /** Due Date */
+            due_date?: string | null;
+            /**
+             * Path
+             * @description The page under the portal link.
+             */
+            path: string;
         };
         /**
          * DiscussionCommentCreatedWebhook
@@ -4613,6 +5424,22 @@ export interface components {
              */
             content_url: string;
         };
+        /** FileRef */
+        FileRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+        };
         /** FileRemoved */
         FileRemoved: {
             /** File Name */
@@ -4624,6 +5451,480 @@ export interface components {
             versions: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * FileRequestCancelledWebhook
+         * @description A file request was cancelled.
+         */
+        FileRequestCancelledWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.cancelled";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /**
+         * FileRequestCompletedWebhook
+         * @description Every item of a file request was accepted.
+         */
+        FileRequestCompletedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.completed";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /** FileRequestCreate */
+        FileRequestCreate: {
+            /**
+             * Subject
+             * @example Year-end 2026
+             */
+            subject: string;
+            /**
+             * Description
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             * @default
+             */
+            description?: string;
+            /**
+             * Recipients
+             * @description Contact ids; each must have the `contributor` role on the entity (422 `recipient_not_contributor` otherwise).
+             */
+            recipients: string[];
+            /**
+             * Due Date
+             * @description In the firm's time zone.
+             */
+            due_date?: string | null;
+            /**
+             * Additional Message
+             * @description Only when the firm's `detailed_notifications_enabled` is on (422 `additional_message_disabled` otherwise). Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            additional_message?: string | null;
+            /** Items */
+            items: components["schemas"]["ItemCreate"][];
+            /** @description This request's own reminder schedule; default: the firm's. */
+            reminders?: components["schemas"]["ReminderOverride"] | null;
+        };
+        /**
+         * FileRequestCreatedWebhook
+         * @description A file request was sent to contributor contacts of an entity.
+         */
+        FileRequestCreatedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /**
+         * FileRequestItemAcceptedWebhook
+         * @description Staff accepted one or more items of a file request.
+         */
+        FileRequestItemAcceptedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.item_accepted";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /**
+         * FileRequestItemReturnedWebhook
+         * @description Staff returned one or more items with a reason; the contacts upload again.
+         */
+        FileRequestItemReturnedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.item_returned";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /**
+         * FileRequestItemSubmittedWebhook
+         * @description A contact uploaded a file into an item of a file request.
+         */
+        FileRequestItemSubmittedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.item_submitted";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /** FileRequestPage */
+        FileRequestPage: {
+            /** Items */
+            items: components["schemas"]["FileRequestRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** FileRequestPayload */
+        FileRequestPayload: {
+            /**
+             * Changes
+             * @description Changed fields with their old and new values.
+             */
+            changes?: {
+                [key: string]: components["schemas"]["FieldChange"];
+            };
+            /**
+             * Request Id
+             * Format: uuid
+             */
+            request_id: string;
+            /** Subject */
+            subject: string;
+            /** Entity Name */
+            entity_name?: string | null;
+            /**
+             * Status
+             * @description The request's status afterwards.
+             */
+            status?: string | null;
+            /** Due Date */
+            due_date?: string | null;
+            /**
+             * Description
+             * @description On creation: the plain text.
+             */
+            description?: string | null;
+            /** Additional Message */
+            additional_message?: string | null;
+            /** Recipient Ids */
+            recipient_ids?: string[];
+            /**
+             * Request Items
+             * @description The items the event is about (all of them on create).
+             */
+            request_items?: components["schemas"]["ItemRef"][];
+            /** Item Count */
+            item_count?: number | null;
+            /**
+             * Reason
+             * @description Why items were returned / cancelled.
+             */
+            reason?: string | null;
+            /**
+             * File Id
+             * @description On submission: the file.
+             */
+            file_id?: string | null;
+            /** File Version */
+            file_version?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** FileRequestRead */
+        FileRequestRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Description
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            description: string;
+            /** Additional Message */
+            additional_message: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "in_progress" | "submitted" | "completed" | "cancelled";
+            /**
+             * Overdue
+             * @description Past its due date (firm time zone) and still waiting.
+             */
+            overdue: boolean;
+            /** Recipients */
+            recipients: components["schemas"]["RecipientRead"][];
+            counts: components["schemas"]["Counts"];
+            /**
+             * Items
+             * @description On single reads; lists carry only `counts`.
+             */
+            items?: components["schemas"]["ItemRead"][] | null;
+            reminders?: components["schemas"]["ReminderState"] | null;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Created By Name */
+            created_by_name: string;
+            /** Completed At */
+            completed_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * FileRequestReopenedWebhook
+         * @description A cancelled file request was reopened.
+         */
+        FileRequestReopenedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.reopened";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
+        };
+        /**
+         * FileRequestUpdate
+         * @description Subject, description, due date, recipients and additional message change only while
+         *     no item has been submitted (409 `request_item_locked`); reminders any time.
+         */
+        FileRequestUpdate: {
+            /** Subject */
+            subject?: string;
+            /** Description */
+            description?: string;
+            /** Due Date */
+            due_date?: string | null;
+            /** Recipients */
+            recipients?: string[];
+            /** Additional Message */
+            additional_message?: string | null;
+            reminders?: components["schemas"]["ReminderOverride"] | null;
+        };
+        /**
+         * FileRequestUpdatedWebhook
+         * @description A file request's subject, description, due date, recipients, items or reminders changed (see `changes`).
+         */
+        FileRequestUpdatedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "file_request.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["FileRequestPayload"];
         };
         /** FileSharing */
         FileSharing: {
@@ -4841,6 +6142,12 @@ export interface components {
              */
             time_zone: string;
             /**
+             * Digest Hour
+             * @description The hour (0-23, in the firm's time zone) daily digest e-mails go out.
+             * @example 8
+             */
+            digest_hour: number;
+            /**
              * Created At
              * Format: date-time
              */
@@ -4883,6 +6190,11 @@ export interface components {
              * @example Europe/Paris
              */
             time_zone?: string;
+            /**
+             * Digest Hour
+             * @description Local hour of the daily digest e-mails.
+             */
+            digest_hour?: number;
         };
         /** FirmUpdated */
         FirmUpdated: {
@@ -4984,6 +6296,102 @@ export interface components {
              * @description The link stops working at this time.
              */
             expires_at: string;
+        };
+        /** ItemCreate */
+        ItemCreate: {
+            /**
+             * Title
+             * @example Signed engagement letter
+             */
+            title: string;
+            /**
+             * Description
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             * @default
+             */
+            description?: string;
+            /**
+             * Due Date
+             * @description The item's own due date.
+             */
+            due_date?: string | null;
+            /**
+             * Attachment
+             * @description For an update of an existing file: a file of the same entity (e.g. uploaded just before with `POST /v1/entities/{entity_id}/files`). The contact downloads it and sends it back as its next version.
+             */
+            attachment?: string | null;
+        };
+        /** ItemRead */
+        ItemRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Position */
+            position: number;
+            /** Title */
+            title: string;
+            /**
+             * Description
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            description: string;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "submitted" | "accepted" | "returned";
+            /**
+             * Return Reason
+             * @description Why it was returned (while `returned`).
+             */
+            return_reason: string | null;
+            /** @description The file to update, for an update item. */
+            attachment: components["schemas"]["FileRef"] | null;
+            /** @description What the contacts sent: the latest upload. */
+            file: components["schemas"]["FileRef"] | null;
+            /**
+             * Uploads
+             * @description How many uploads the item received.
+             */
+            uploads: number;
+            /**
+             * Content Url
+             * @description Download of the latest upload.
+             */
+            content_url: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Returned At */
+            returned_at: string | null;
+        };
+        /** ItemRef */
+        ItemRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status?: string | null;
+        };
+        /** ItemUpdate */
+        ItemUpdate: {
+            /** Title */
+            title?: string;
+            /** Description */
+            description?: string;
+            /** Due Date */
+            due_date?: string | null;
+            /** Attachment */
+            attachment?: string | null;
         };
         /** Me */
         Me: {
@@ -5757,6 +7165,69 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** PortalFileRequest */
+        PortalFileRequest: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Description
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            description: string;
+            /** Additional Message */
+            additional_message: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "in_progress" | "submitted" | "completed" | "cancelled";
+            /** Overdue */
+            overdue: boolean;
+            /**
+             * Waiting
+             * @description Some item waits for an upload.
+             */
+            waiting: boolean;
+            counts: components["schemas"]["Counts"];
+            /** Items */
+            items?: components["schemas"]["PortalItem"][] | null;
+            /** Created By Name */
+            created_by_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** PortalFileRequestPage */
+        PortalFileRequestPage: {
+            /** Items */
+            items: components["schemas"]["PortalFileRequest"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+            /**
+             * Waiting
+             * @description How many of the contact's requests wait for it.
+             */
+            waiting: number;
+        };
         /** PortalGroup */
         PortalGroup: {
             /**
@@ -5771,6 +7242,48 @@ export interface components {
              * @description The other people in this group.
              */
             members: components["schemas"]["PortalPerson"][];
+        };
+        /** PortalItem */
+        PortalItem: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Position */
+            position: number;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "submitted" | "accepted" | "returned";
+            /** Return Reason */
+            return_reason: string | null;
+            /**
+             * Waiting
+             * @description Waits for an upload (open or returned).
+             */
+            waiting: boolean;
+            /**
+             * Attachment Url
+             * @description The file to update, for an update item.
+             */
+            attachment_url: string | null;
+            /** Attachment Name */
+            attachment_name: string | null;
+            /**
+             * Upload Url
+             * @description Where to upload (multipart, field `file`).
+             */
+            upload_url: string;
+            /** Uploads */
+            uploads: number;
         };
         /** PortalMe */
         PortalMe: {
@@ -5821,6 +7334,11 @@ export interface components {
             channel: "in_app" | "email";
             /** Enabled */
             enabled: boolean;
+            /**
+             * Frequency
+             * @description E-mail only: `immediately` (one e-mail per event) or `daily_digest` (one e-mail a day at the firm's digest hour, listing them all). `enabled: false` is off; in-app is not affected. Absent: `immediately`.
+             */
+            frequency?: ("immediately" | "daily_digest") | null;
         };
         /** PreferenceRead */
         PreferenceRead: {
@@ -5835,6 +7353,11 @@ export interface components {
             channel: "in_app" | "email";
             /** Enabled */
             enabled: boolean;
+            /**
+             * Frequency
+             * @description E-mail only: `immediately` (one e-mail per event) or `daily_digest` (one e-mail a day at the firm's digest hour, listing them all). `enabled: false` is off; in-app is not affected. Null for in_app.
+             */
+            frequency?: ("immediately" | "daily_digest") | null;
             /**
              * Is Default
              * @description True when no choice was made and the default applies.
@@ -5862,6 +7385,257 @@ export interface components {
              */
             marked_read: number;
         };
+        /** RecipientRead */
+        RecipientRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Email */
+            email: string;
+        };
+        /** RemindResult */
+        RemindResult: {
+            /**
+             * Sent
+             * @description Reminder e-mails queued (recipients with open items).
+             */
+            sent: number;
+        };
+        /**
+         * ReminderOverride
+         * @description A subject's own schedule; absent fields follow the firm's default.
+         */
+        ReminderOverride: {
+            /**
+             * Enabled
+             * @description `false`: no automatic reminders for it.
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Offsets
+             * @description Days relative to the due date, in the firm's time zone: `-3` is three days before, `0` the due date, `7` a week after. Default: the firm's.
+             */
+            offsets?: number[] | null;
+            /**
+             * Every Days
+             * @description Without a due date: every N days.
+             */
+            every_days?: number | null;
+        };
+        /** ReminderSent */
+        ReminderSent: {
+            /** Recipient Kind */
+            recipient_kind: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** Recipient Name */
+            recipient_name?: string | null;
+            /**
+             * Manual
+             * @description Sent with POST .../remind.
+             * @default false
+             */
+            manual?: boolean;
+            /**
+             * Slot
+             * @description The firm-local day of the slot.
+             */
+            slot?: string | null;
+            /**
+             * Count
+             * @description How many open items.
+             * @default 0
+             */
+            count?: number;
+            /**
+             * Open Items
+             * @description Every open item.
+             */
+            open_items?: components["schemas"]["DigestItem"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ReminderSentWebhook
+         * @description A reminder e-mail went to a recipient, listing all their open items (at most one a day from the schedule; staff may send one now with POST .../remind).
+         */
+        ReminderSentWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "reminder.sent";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["ReminderSent"];
+        };
+        /**
+         * ReminderSettingsRead
+         * @description The firm's default reminder schedule.
+         */
+        ReminderSettingsRead: {
+            /**
+             * Enabled
+             * @description Send automatic reminders at all.
+             */
+            enabled: boolean;
+            /**
+             * Offsets
+             * @description Days relative to the due date, in the firm's time zone: `-3` is three days before, `0` the due date, `7` a week after.
+             * @example [
+             *       -3,
+             *       -1,
+             *       0,
+             *       3,
+             *       7
+             *     ]
+             */
+            offsets: number[];
+            /**
+             * Every Days
+             * @description For subjects without a due date: every N days.
+             */
+            every_days: number;
+        };
+        /** ReminderSettingsUpdate */
+        ReminderSettingsUpdate: {
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Offsets
+             * @description Days relative to the due date, in the firm's time zone: `-3` is three days before, `0` the due date, `7` a week after.
+             * @example [
+             *       -3,
+             *       -1,
+             *       0,
+             *       3,
+             *       7
+             *     ]
+             */
+            offsets: number[];
+            /** Every Days */
+            every_days: number;
+        };
+        /** ReminderSettingsUpdated */
+        ReminderSettingsUpdated: {
+            /** Enabled */
+            enabled: boolean;
+            /** Offsets */
+            offsets: number[];
+            /** Every Days */
+            every_days: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ReminderSettingsUpdatedWebhook
+         * @description An admin changed the firm's default reminder schedule.
+         */
+        ReminderSettingsUpdatedWebhook: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The delivery id, also in the Practice-Delivery-Id header and the signature; the same on every retry of this delivery. Drop ids you already processed.
+             */
+            id: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "reminder_settings.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Firm Id
+             * Format: uuid
+             */
+            firm_id: string;
+            /** Entity Id */
+            entity_id: string | null;
+            actor: components["schemas"]["EventActor"];
+            subject: components["schemas"]["EventSubject"] | null;
+            data: components["schemas"]["ReminderSettingsUpdated"];
+        };
+        /**
+         * ReminderState
+         * @description A subject's reminders as they stand.
+         */
+        ReminderState: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Offsets
+             * @description The subject's own offsets; null: the firm's.
+             */
+            offsets: number[] | null;
+            /**
+             * Every Days
+             * @description The subject's own interval; null: the firm's.
+             */
+            every_days: number | null;
+            /**
+             * Active
+             * @description False once nothing waits (submitted, completed, cancelled).
+             */
+            active: boolean;
+            /**
+             * Last Sent On
+             * @description The last automatic slot sent.
+             */
+            last_sent_on: string | null;
+            /**
+             * Next On
+             * @description The next automatic slot (firm-local date).
+             */
+            next_on: string | null;
+            /**
+             * Last Manual At
+             * @description The last `POST .../remind`.
+             */
+            last_manual_at: string | null;
+        };
         /** ResetRequest */
         ResetRequest: {
             /**
@@ -5874,6 +7648,14 @@ export interface components {
              * @description Only that firm's portal (when the e-mail is known at several).
              */
             firm_id?: string | null;
+        };
+        /** ReturnBody */
+        ReturnBody: {
+            /**
+             * Reason
+             * @description Plain text, kept exactly as written; never rendered as HTML or Markdown (line breaks reach the e-mail as they are).
+             */
+            reason: string;
         };
         /** ShareCreate */
         ShareCreate: {
@@ -6107,6 +7889,21 @@ export interface components {
             actor: components["schemas"]["EventActor"];
             subject: components["schemas"]["EventSubject"] | null;
             data: components["schemas"]["SharePayload"];
+        };
+        /** SummaryItem */
+        SummaryItem: {
+            /** Entity Id */
+            entity_id?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Side */
+            side?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /** Event Type */
+            event_type?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** TokenPair */
         TokenPair: {
@@ -7382,6 +9179,7 @@ export interface operations {
                      *         "client_ownership_enabled": false,
                      *         "detailed_notifications_enabled": false,
                      *         "time_zone": "Europe/Paris",
+                     *         "digest_hour": 8,
                      *         "created_at": "2026-03-02T09:30:00Z",
                      *         "updated_at": "2026-03-02T09:30:00Z"
                      *       },
@@ -7519,6 +9317,7 @@ export interface operations {
                      *       "client_ownership_enabled": false,
                      *       "detailed_notifications_enabled": false,
                      *       "time_zone": "Europe/Paris",
+                     *       "digest_hour": 8,
                      *       "created_at": "2026-03-02T09:30:00Z",
                      *       "updated_at": "2026-03-02T09:30:00Z"
                      *     }
@@ -7612,7 +9411,8 @@ export interface operations {
                  *       "name": "Schmidt & Partner Steuerberatung",
                  *       "client_ownership_enabled": false,
                  *       "detailed_notifications_enabled": false,
-                 *       "time_zone": "Europe/Paris"
+                 *       "time_zone": "Europe/Paris",
+                 *       "digest_hour": 0
                  *     }
                  */
                 "application/json": components["schemas"]["FirmUpdate"];
@@ -7634,6 +9434,7 @@ export interface operations {
                      *       "client_ownership_enabled": false,
                      *       "detailed_notifications_enabled": false,
                      *       "time_zone": "Europe/Paris",
+                     *       "digest_hour": 8,
                      *       "created_at": "2026-03-02T09:30:00Z",
                      *       "updated_at": "2026-03-02T09:30:00Z"
                      *     }
@@ -15171,6 +16972,7 @@ export interface operations {
                      *           "description": "description",
                      *           "channel": "in_app",
                      *           "enabled": false,
+                     *           "frequency": "immediately",
                      *           "is_default": false
                      *         }
                      *       ]
@@ -15235,7 +17037,8 @@ export interface operations {
                  *         {
                  *           "event_type": "event type",
                  *           "channel": "in_app",
-                 *           "enabled": false
+                 *           "enabled": false,
+                 *           "frequency": "immediately"
                  *         }
                  *       ]
                  *     }
@@ -15259,6 +17062,7 @@ export interface operations {
                      *           "description": "description",
                      *           "channel": "in_app",
                      *           "enabled": false,
+                     *           "frequency": "immediately",
                      *           "is_default": false
                      *         }
                      *       ]
@@ -23261,6 +25065,4426 @@ export interface operations {
             };
         };
     };
+    reminder_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "enabled": false,
+                     *       "offsets": [
+                     *         -3,
+                     *         -1,
+                     *         0,
+                     *         3,
+                     *         7
+                     *       ],
+                     *       "every_days": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderSettingsRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reminder_settings_replace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "offsets": [
+                 *         -3,
+                 *         -1,
+                 *         0,
+                 *         3,
+                 *         7
+                 *       ],
+                 *       "every_days": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReminderSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "enabled": false,
+                     *       "offsets": [
+                     *         -3,
+                     *         -1,
+                     *         0,
+                     *         3,
+                     *         7
+                     *       ],
+                     *       "every_days": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderSettingsRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_list_entity: {
+        parameters: {
+            query?: {
+                /** @description Items per page (max 200). */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor`. */
+                cursor?: string | null;
+                /** @description Only this status. */
+                status?: ("open" | "in_progress" | "submitted" | "completed" | "cancelled") | null;
+                /** @description Past the due date (firm time zone) and still waiting. */
+                overdue?: boolean | null;
+                /** @description Addressed to this contact. */
+                recipient_id?: string | null;
+                /** @description Created by this user. */
+                created_by?: string | null;
+                /** @description Due on or before. */
+                due_before?: string | null;
+                /** @description Due on or after. */
+                due_after?: string | null;
+                /** @description Sort by `created_at`, `updated_at`, `subject`; prefix with `-` for descending. Default `-created_at`. */
+                order_by?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "subject" | "-subject";
+            };
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *           "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *           "subject": "Documents for the 2025 annual accounts",
+                     *           "description": "description",
+                     *           "additional_message": "additional message",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "overdue": false,
+                     *           "recipients": [
+                     *             {
+                     *               "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *               "name": "Anna Schmidt",
+                     *               "email": "anna.schmidt@example.com"
+                     *             }
+                     *           ],
+                     *           "counts": {
+                     *             "total": 0,
+                     *             "open": 0,
+                     *             "submitted": 0,
+                     *             "accepted": 0,
+                     *             "returned": 0
+                     *           },
+                     *           "items": [
+                     *             {
+                     *               "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *               "position": 1,
+                     *               "title": "Not found",
+                     *               "description": "description",
+                     *               "due_date": "2026-03-31",
+                     *               "status": "open",
+                     *               "return_reason": "return reason",
+                     *               "attachment": {
+                     *                 "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *                 "name": "Anna Schmidt",
+                     *                 "version": 3,
+                     *                 "content_type": "application/pdf",
+                     *                 "size": 48213
+                     *               },
+                     *               "file": {
+                     *                 "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *                 "name": "Anna Schmidt",
+                     *                 "version": 3,
+                     *                 "content_type": "application/pdf",
+                     *                 "size": 48213
+                     *               },
+                     *               "uploads": 1,
+                     *               "content_url": "content url",
+                     *               "submitted_at": "2026-03-02T09:30:00Z",
+                     *               "accepted_at": "2026-03-02T09:30:00Z",
+                     *               "returned_at": "2026-03-02T09:30:00Z"
+                     *             }
+                     *           ],
+                     *           "reminders": {
+                     *             "enabled": false,
+                     *             "offsets": [
+                     *               1
+                     *             ],
+                     *             "every_days": 1,
+                     *             "active": false,
+                     *             "last_sent_on": "2026-03-31",
+                     *             "next_on": "2026-03-31",
+                     *             "last_manual_at": "2026-03-02T09:30:00Z"
+                     *           },
+                     *           "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *           "created_by_name": "created by name",
+                     *           "completed_at": "2026-03-02T09:30:00Z",
+                     *           "cancelled_at": "2026-03-02T09:30:00Z",
+                     *           "created_at": "2026-03-02T09:30:00Z",
+                     *           "updated_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestPage"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_create: {
+        parameters: {
+            query?: {
+                /** @description With a `text/csv` body: the request's subject (required then). */
+                subject?: string;
+                /** @description With a `text/csv` body: contact ids, comma-separated or repeated. */
+                recipients?: string[];
+                /** @description With a `text/csv` body: the request's due date. */
+                due_date?: string;
+                /** @description With a `text/csv` body: the request's description. */
+                description?: string;
+            };
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": "Year-end 2026",
+                 *       "description": "",
+                 *       "recipients": [
+                 *         "d75c0d2a-bbfa-53e7-85b7-6f0add57c0e9"
+                 *       ],
+                 *       "due_date": "2026-03-31",
+                 *       "additional_message": "additional message",
+                 *       "items": [
+                 *         {
+                 *           "title": "Signed engagement letter",
+                 *           "description": "",
+                 *           "due_date": "2026-03-31",
+                 *           "attachment": "958a2e7b-02a9-5752-a7ee-09eb7237563f"
+                 *         }
+                 *       ],
+                 *       "reminders": {
+                 *         "enabled": true,
+                 *         "offsets": [
+                 *           1
+                 *         ],
+                 *         "every_days": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestCreate"];
+                /**
+                 * @example title,description,due_date
+                 *     Bank statements,All accounts,2027-01-31
+                 *     Signed engagement letter,,
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_list: {
+        parameters: {
+            query?: {
+                /** @description Only this entity. */
+                entity_id?: string | null;
+                /** @description Items per page (max 200). */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor`. */
+                cursor?: string | null;
+                /** @description Only this status. */
+                status?: ("open" | "in_progress" | "submitted" | "completed" | "cancelled") | null;
+                /** @description Past the due date (firm time zone) and still waiting. */
+                overdue?: boolean | null;
+                /** @description Addressed to this contact. */
+                recipient_id?: string | null;
+                /** @description Created by this user. */
+                created_by?: string | null;
+                /** @description Due on or before. */
+                due_before?: string | null;
+                /** @description Due on or after. */
+                due_after?: string | null;
+                /** @description Sort by `created_at`, `updated_at`, `subject`; prefix with `-` for descending. Default `-created_at`. */
+                order_by?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "subject" | "-subject";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *           "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *           "subject": "Documents for the 2025 annual accounts",
+                     *           "description": "description",
+                     *           "additional_message": "additional message",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "overdue": false,
+                     *           "recipients": [
+                     *             {
+                     *               "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *               "name": "Anna Schmidt",
+                     *               "email": "anna.schmidt@example.com"
+                     *             }
+                     *           ],
+                     *           "counts": {
+                     *             "total": 0,
+                     *             "open": 0,
+                     *             "submitted": 0,
+                     *             "accepted": 0,
+                     *             "returned": 0
+                     *           },
+                     *           "items": [
+                     *             {
+                     *               "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *               "position": 1,
+                     *               "title": "Not found",
+                     *               "description": "description",
+                     *               "due_date": "2026-03-31",
+                     *               "status": "open",
+                     *               "return_reason": "return reason",
+                     *               "attachment": {
+                     *                 "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *                 "name": "Anna Schmidt",
+                     *                 "version": 3,
+                     *                 "content_type": "application/pdf",
+                     *                 "size": 48213
+                     *               },
+                     *               "file": {
+                     *                 "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *                 "name": "Anna Schmidt",
+                     *                 "version": 3,
+                     *                 "content_type": "application/pdf",
+                     *                 "size": 48213
+                     *               },
+                     *               "uploads": 1,
+                     *               "content_url": "content url",
+                     *               "submitted_at": "2026-03-02T09:30:00Z",
+                     *               "accepted_at": "2026-03-02T09:30:00Z",
+                     *               "returned_at": "2026-03-02T09:30:00Z"
+                     *             }
+                     *           ],
+                     *           "reminders": {
+                     *             "enabled": false,
+                     *             "offsets": [
+                     *               1
+                     *             ],
+                     *             "every_days": 1,
+                     *             "active": false,
+                     *             "last_sent_on": "2026-03-31",
+                     *             "next_on": "2026-03-31",
+                     *             "last_manual_at": "2026-03-02T09:30:00Z"
+                     *           },
+                     *           "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *           "created_by_name": "created by name",
+                     *           "completed_at": "2026-03-02T09:30:00Z",
+                     *           "cancelled_at": "2026-03-02T09:30:00Z",
+                     *           "created_at": "2026-03-02T09:30:00Z",
+                     *           "updated_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestPage"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier read: answers 304 (no body) while it is still current.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a previous read; the write fails with 412 if it is stale. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": "Documents for the 2025 annual accounts",
+                 *       "description": "description",
+                 *       "due_date": "2026-03-31",
+                 *       "recipients": [
+                 *         "d75c0d2a-bbfa-53e7-85b7-6f0add57c0e9"
+                 *       ],
+                 *       "additional_message": "additional message",
+                 *       "reminders": {
+                 *         "enabled": true,
+                 *         "offsets": [
+                 *           1
+                 *         ],
+                 *         "every_days": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/stale_etag",
+                     *       "title": "Stale If-Match",
+                     *       "status": 412,
+                     *       "detail": "Stale If-Match.",
+                     *       "code": "stale_etag"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_cancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "reason"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_reopen: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_remind: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sent": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RemindResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/rate_limited",
+                     *       "title": "Rate limited",
+                     *       "status": 429,
+                     *       "detail": "Rate limited.",
+                     *       "code": "rate_limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_accept: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "item_ids": [
+                 *         "a5bed7fa-d3b0-543f-bd69-28710b9e2fef"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkAccept"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_requests_return: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "item_ids": [
+                 *         "a5bed7fa-d3b0-543f-bd69-28710b9e2fef"
+                 *       ],
+                 *       "reason": "reason"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkReturn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ec871d34-1ff5-5730-b6e5-6b63f9a550de",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "recipients": [
+                     *         {
+                     *           "id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                     *           "name": "Anna Schmidt",
+                     *           "email": "anna.schmidt@example.com"
+                     *         }
+                     *       ],
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "attachment": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "file": {
+                     *             "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *             "name": "Anna Schmidt",
+                     *             "version": 3,
+                     *             "content_type": "application/pdf",
+                     *             "size": 48213
+                     *           },
+                     *           "uploads": 1,
+                     *           "content_url": "content url",
+                     *           "submitted_at": "2026-03-02T09:30:00Z",
+                     *           "accepted_at": "2026-03-02T09:30:00Z",
+                     *           "returned_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "reminders": {
+                     *         "enabled": false,
+                     *         "offsets": [
+                     *           1
+                     *         ],
+                     *         "every_days": 1,
+                     *         "active": false,
+                     *         "last_sent_on": "2026-03-31",
+                     *         "next_on": "2026-03-31",
+                     *         "last_manual_at": "2026-03-02T09:30:00Z"
+                     *       },
+                     *       "created_by_id": "f4a93f37-37e7-5f3d-b859-ac1807949b37",
+                     *       "created_by_name": "created by name",
+                     *       "completed_at": "2026-03-02T09:30:00Z",
+                     *       "cancelled_at": "2026-03-02T09:30:00Z",
+                     *       "created_at": "2026-03-02T09:30:00Z",
+                     *       "updated_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileRequestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Signed engagement letter",
+                 *       "description": "",
+                 *       "due_date": "2026-03-31",
+                 *       "attachment": "958a2e7b-02a9-5752-a7ee-09eb7237563f"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ItemCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *       "position": 1,
+                     *       "title": "Not found",
+                     *       "description": "description",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "return_reason": "return reason",
+                     *       "attachment": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "file": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "uploads": 1,
+                     *       "content_url": "content url",
+                     *       "submitted_at": "2026-03-02T09:30:00Z",
+                     *       "accepted_at": "2026-03-02T09:30:00Z",
+                     *       "returned_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ItemRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Not found",
+                 *       "description": "description",
+                 *       "due_date": "2026-03-31",
+                 *       "attachment": "958a2e7b-02a9-5752-a7ee-09eb7237563f"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ItemUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *       "position": 1,
+                     *       "title": "Not found",
+                     *       "description": "description",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "return_reason": "return reason",
+                     *       "attachment": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "file": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "uploads": 1,
+                     *       "content_url": "content url",
+                     *       "submitted_at": "2026-03-02T09:30:00Z",
+                     *       "accepted_at": "2026-03-02T09:30:00Z",
+                     *       "returned_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ItemRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_accept: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *       "position": 1,
+                     *       "title": "Not found",
+                     *       "description": "description",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "return_reason": "return reason",
+                     *       "attachment": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "file": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "uploads": 1,
+                     *       "content_url": "content url",
+                     *       "submitted_at": "2026-03-02T09:30:00Z",
+                     *       "accepted_at": "2026-03-02T09:30:00Z",
+                     *       "returned_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ItemRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_return: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "reason"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReturnBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dd2a61cc-5b2c-5f85-9d0b-b6d4a975a5f6",
+                     *       "position": 1,
+                     *       "title": "Not found",
+                     *       "description": "description",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "return_reason": "return reason",
+                     *       "attachment": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "file": {
+                     *         "id": "180f8c33-889f-51f3-ac1d-585db99e5095",
+                     *         "name": "Anna Schmidt",
+                     *         "version": 3,
+                     *         "content_type": "application/pdf",
+                     *         "size": 48213
+                     *       },
+                     *       "uploads": 1,
+                     *       "content_url": "content url",
+                     *       "submitted_at": "2026-03-02T09:30:00Z",
+                     *       "accepted_at": "2026-03-02T09:30:00Z",
+                     *       "returned_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ItemRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_request_items_download: {
+        parameters: {
+            query?: {
+                disposition?: "attachment" | "inline";
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier read: answers 304 (no body) while it is still current.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+                /**
+                 * @description One byte range (`bytes=0-1023`, `bytes=1024-`, `bytes=-500`): answers 206 with that part, 416 when it starts past the end. Several ranges get the whole file.
+                 * @example bytes=0-1023
+                 */
+                Range?: components["parameters"]["Range"];
+                /**
+                 * @description The `ETag` of the part you already have: the `Range` is honoured only if the file is unchanged, otherwise the whole file is sent.
+                 * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                 */
+                "If-Range"?: components["parameters"]["If-Range"];
+            };
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Range not satisfiable */
+            416: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/range_not_satisfiable",
+                     *       "title": "Range not satisfiable",
+                     *       "status": 416,
+                     *       "detail": "Range not satisfiable.",
+                     *       "code": "range_not_satisfiable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_file_requests_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page (max 200). */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor`. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "bf1edc52-d7dd-5abd-b23e-39e9b9a66dfc",
+                     *           "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *           "entity_name": "entity name",
+                     *           "subject": "Documents for the 2025 annual accounts",
+                     *           "description": "description",
+                     *           "additional_message": "additional message",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "overdue": false,
+                     *           "waiting": false,
+                     *           "counts": {
+                     *             "total": 0,
+                     *             "open": 0,
+                     *             "submitted": 0,
+                     *             "accepted": 0,
+                     *             "returned": 0
+                     *           },
+                     *           "items": [
+                     *             {
+                     *               "id": "8ccb4564-acb7-52b8-976b-ec70cd3d9899",
+                     *               "position": 1,
+                     *               "title": "Not found",
+                     *               "description": "description",
+                     *               "due_date": "2026-03-31",
+                     *               "status": "open",
+                     *               "return_reason": "return reason",
+                     *               "waiting": false,
+                     *               "attachment_url": "attachment url",
+                     *               "attachment_name": "attachment name",
+                     *               "upload_url": "upload url",
+                     *               "uploads": 1
+                     *             }
+                     *           ],
+                     *           "created_by_name": "created by name",
+                     *           "created_at": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null,
+                     *       "waiting": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalFileRequestPage"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_file_requests_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier read: answers 304 (no body) while it is still current.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+            };
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "bf1edc52-d7dd-5abd-b23e-39e9b9a66dfc",
+                     *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                     *       "entity_name": "entity name",
+                     *       "subject": "Documents for the 2025 annual accounts",
+                     *       "description": "description",
+                     *       "additional_message": "additional message",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "overdue": false,
+                     *       "waiting": false,
+                     *       "counts": {
+                     *         "total": 0,
+                     *         "open": 0,
+                     *         "submitted": 0,
+                     *         "accepted": 0,
+                     *         "returned": 0
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "id": "8ccb4564-acb7-52b8-976b-ec70cd3d9899",
+                     *           "position": 1,
+                     *           "title": "Not found",
+                     *           "description": "description",
+                     *           "due_date": "2026-03-31",
+                     *           "status": "open",
+                     *           "return_reason": "return reason",
+                     *           "waiting": false,
+                     *           "attachment_url": "attachment url",
+                     *           "attachment_name": "attachment name",
+                     *           "upload_url": "upload url",
+                     *           "uploads": 1
+                     *         }
+                     *       ],
+                     *       "created_by_name": "created by name",
+                     *       "created_at": "2026-03-02T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalFileRequest"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_file_request_items_upload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`); the same key with another body is a 409.
+                 * @example 5b1c2e9a-7d4f-4e3b-8a61-0c9d2f3e4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file. Its type is sniffed from its bytes.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8ccb4564-acb7-52b8-976b-ec70cd3d9899",
+                     *       "position": 1,
+                     *       "title": "Not found",
+                     *       "description": "description",
+                     *       "due_date": "2026-03-31",
+                     *       "status": "open",
+                     *       "return_reason": "return reason",
+                     *       "waiting": false,
+                     *       "attachment_url": "attachment url",
+                     *       "attachment_name": "attachment name",
+                     *       "upload_url": "upload url",
+                     *       "uploads": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalItem"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/conflict",
+                     *       "title": "State conflict",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/payload_too_large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "code": "payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/unsupported_media_type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported media type.",
+                     *       "code": "unsupported_media_type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_file_request_items_attachment: {
+        parameters: {
+            query?: {
+                disposition?: "attachment" | "inline";
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier read: answers 304 (no body) while it is still current.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+                /**
+                 * @description One byte range (`bytes=0-1023`, `bytes=1024-`, `bytes=-500`): answers 206 with that part, 416 when it starts past the end. Several ranges get the whole file.
+                 * @example bytes=0-1023
+                 */
+                Range?: components["parameters"]["Range"];
+                /**
+                 * @description The `ETag` of the part you already have: the `Range` is honoured only if the file is unchanged, otherwise the whole file is sent.
+                 * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                 */
+                "If-Range"?: components["parameters"]["If-Range"];
+            };
+            path: {
+                item_id: string;
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/malformed_body",
+                     *       "title": "Malformed request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request.",
+                     *       "code": "malformed_body"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_authenticated",
+                     *       "title": "Not authenticated",
+                     *       "status": 401,
+                     *       "detail": "Not authenticated.",
+                     *       "code": "not_authenticated"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Visible but not allowed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/forbidden",
+                     *       "title": "Visible but not allowed",
+                     *       "status": 403,
+                     *       "detail": "Visible but not allowed.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found or not visible */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/not_found",
+                     *       "title": "Not found or not visible",
+                     *       "status": 404,
+                     *       "detail": "Not found or not visible.",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Range not satisfiable */
+            416: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/range_not_satisfiable",
+                     *       "title": "Range not satisfiable",
+                     *       "status": 416,
+                     *       "detail": "Range not satisfiable.",
+                     *       "code": "range_not_satisfiable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://practice-api.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "Validation failed.",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "String should have at least 1 character",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     webhook_firm_updated: {
         parameters: {
             query?: never;
@@ -25336,6 +31560,77 @@ export interface operations {
             };
         };
     };
+    webhook_bulk_summary: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "bbce0ba3-b473-57f4-9cbf-2f39e667be6e",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "bulk.summary",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "action": "action",
+                 *         "summary": "",
+                 *         "count": 3,
+                 *         "items": [
+                 *           {
+                 *             "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *             "name": "Anna Schmidt",
+                 *             "side": "side",
+                 *             "detail": "No entity with that id.",
+                 *             "event_type": "event type"
+                 *           }
+                 *         ],
+                 *         "recipient_kind": "recipient kind",
+                 *         "recipient_id": "765e5673-96c7-5572-8907-65f13b2cd021"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkSummaryWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_contact_created: {
         parameters: {
             query?: never;
@@ -26526,6 +32821,814 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["DiscussionCommentCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "c1fb7686-ebe7-5c03-833d-adbc0e34acc5",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.created",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "6434ac89-80b7-55f9-b48d-dc6977af215d",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.updated",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_item_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "d0d4bada-6e5c-58fb-b428-4ecbd01bdac6",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.item_submitted",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestItemSubmittedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_item_accepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "04eeb1dd-69ff-5aa0-bbf8-ca11517e111b",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.item_accepted",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestItemAcceptedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_item_returned: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "cea7f072-8db6-5729-b8cc-241fc2cb3a39",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.item_returned",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestItemReturnedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "a96ee1ef-ced8-55e4-9427-a252ed42c313",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.completed",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestCompletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_cancelled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "7cf9b369-c4ec-5ad3-b4ee-746f8a0fc224",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.cancelled",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestCancelledWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_file_request_reopened: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "52c89baf-4776-5b33-96ec-5f56116e8a2b",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "file_request.reopened",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "changes": {
+                 *           "key": {
+                 *             "old": null,
+                 *             "new": null
+                 *           }
+                 *         },
+                 *         "request_id": "25dcccff-82a1-546e-b353-d39b5bce50e0",
+                 *         "subject": "Documents for the 2025 annual accounts",
+                 *         "entity_name": "entity name",
+                 *         "status": "status",
+                 *         "due_date": "2026-03-31",
+                 *         "description": "description",
+                 *         "additional_message": "additional message",
+                 *         "recipient_ids": [
+                 *           "0ae4a722-a592-51f7-82d3-7c1cfa1a89da"
+                 *         ],
+                 *         "request_items": [
+                 *           {
+                 *             "id": "f9ee9aed-7a6e-5dcd-b87f-fd2233e3d7e1",
+                 *             "title": "Not found",
+                 *             "status": "status"
+                 *           }
+                 *         ],
+                 *         "item_count": 1,
+                 *         "reason": "reason",
+                 *         "file_id": "504e5c6b-ec2e-595c-ba18-311d0e172184",
+                 *         "file_version": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileRequestReopenedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_reminder_sent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "b2839105-6670-5345-807f-9e8b525c48b9",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "reminder.sent",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "recipient_kind": "recipient kind",
+                 *         "recipient_id": "765e5673-96c7-5572-8907-65f13b2cd021",
+                 *         "recipient_name": "recipient name",
+                 *         "manual": false,
+                 *         "slot": "2026-03-31",
+                 *         "count": 3,
+                 *         "open_items": [
+                 *           {
+                 *             "subject_kind": "subject kind",
+                 *             "subject_id": "eb60a3f9-ef50-52a1-a2b3-c022d327a130",
+                 *             "subject_title": "subject title",
+                 *             "item_title": "item title",
+                 *             "status": "open",
+                 *             "due_date": "2026-03-31",
+                 *             "path": "path"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReminderSentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the delivery (the body is ignored). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout: the delivery is retried with exponential backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_reminder_settings_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `Practice-Signature: t=<unix seconds>,id=<delivery id>,v1=<hex>` where `v1 = HMAC-SHA256(secret, t + "." + raw body)` (two `v1` while a rotated secret is in its grace period). Reject old timestamps; drop delivery ids you have seen. */
+                "practice-signature": string;
+                /** @description The delivery id (stable on retries). */
+                "practice-delivery-id": string;
+                /** @description The event type. */
+                "practice-event-type": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "4c804d99-62ec-5aa3-874f-2f82b33e9314",
+                 *       "event_id": "1c560e4f-fe2f-5012-849f-2d4f2697d490",
+                 *       "type": "reminder_settings.updated",
+                 *       "occurred_at": "2026-03-02T09:30:00Z",
+                 *       "firm_id": "c7c8d0c2-30c2-5807-86fd-22fdfe590476",
+                 *       "entity_id": "c64c67a2-ea7e-5848-9ca5-72ff93ba446f",
+                 *       "actor": {
+                 *         "kind": "company",
+                 *         "id": "8a2e97ad-bb6e-50f3-b1b5-3947f2135935",
+                 *         "name": "Anna Schmidt"
+                 *       },
+                 *       "subject": {
+                 *         "type": "type",
+                 *         "id": "eb26f343-4028-5f53-8617-d2bb407cc70b"
+                 *       },
+                 *       "data": {
+                 *         "enabled": false,
+                 *         "offsets": [
+                 *           1
+                 *         ],
+                 *         "every_days": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReminderSettingsUpdatedWebhook"];
             };
         };
         responses: {

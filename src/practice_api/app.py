@@ -189,7 +189,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            # Every response header the spec documents, so browser clients can read them.
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "Content-Disposition",
+                "Content-Range",
+                "Accept-Ranges",
+                "Deprecation",
+                "Sunset",
+            ],
         )
     app.add_middleware(TextGuardMiddleware)
     # Bodies are capped while they are read, before authentication or parsing.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+import datetime as dt
+from email.utils import format_datetime
+from typing import Any
+
+from fastapi import Depends, Response
 
 from practice_api.core.etag import etag_for
 
@@ -19,3 +23,25 @@ def created(response: Response, location: str, version: int | None = None) -> No
 
 def updated(response: Response, version: int) -> None:
     response.headers["ETag"] = etag_for(version)
+
+
+def deprecation(since: dt.date, sunset: dt.date) -> Any:
+    """``dependencies=[deprecation(...)]`` (with ``deprecated=True``) on a route that will go.
+
+    Its answers carry ``Deprecation: @<unix seconds>`` (RFC 9745) and ``Sunset: <HTTP-date>``
+    (RFC 8594); core/openapi.py documents both headers on every deprecated operation. The
+    sunset is at least six months after ``since`` (README, "Versioning and deprecation").
+    """
+    if sunset < since + dt.timedelta(days=182):
+        raise ValueError("a deprecated route keeps working for at least six months")
+    since_at = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    sunset_at = dt.datetime.combine(sunset, dt.time(), tzinfo=dt.UTC)
+    headers = {
+        "Deprecation": f"@{int(since_at.timestamp())}",
+        "Sunset": format_datetime(sunset_at, usegmt=True),
+    }
+
+    async def mark_deprecated(response: Response) -> None:
+        response.headers.update(headers)
+
+    return Depends(mark_deprecated)

@@ -22,6 +22,7 @@ messages say what to add.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -30,6 +31,11 @@ from fastapi.openapi.utils import get_openapi
 from practice_api.core.errors import PROBLEM_MEDIA_TYPE, Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# The contract's version (``info.version``), not the package's. Its major is the path prefix
+# (/v1) and is compared with openapi/released/ by tests/test_spec_breaking.py: a breaking
+# change needs a new major. Bump the minor when you add something integrators may use.
+API_VERSION = "1.0.0"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
 SERVERS = [
@@ -112,6 +118,15 @@ HEADERS: dict[str, dict[str, Any]] = {
         "`bytes */size`.",
         "schema": {"type": "string", "examples": ["bytes 0-1023/4096"]},
     },
+    "Deprecation": {
+        "description": "This route is deprecated (RFC 9745): since this moment, as `@<unix "
+        "seconds>`. Move to its replacement before the `Sunset`.",
+        "schema": {"type": "string", "examples": ["@1767225600"]},
+    },
+    "Sunset": {
+        "description": "When this deprecated route stops working (RFC 8594, an HTTP-date).",
+        "schema": {"type": "string", "examples": ["Thu, 01 Jul 2027 00:00:00 GMT"]},
+    },
     "Content-Length": {
         "description": "Size of the body in bytes.",
         "schema": {"type": "integer", "minimum": 0, "examples": [4096]},
@@ -162,7 +177,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     spec = get_openapi(
         title=app.title,
-        version=app.version,
+        version=API_VERSION,
         description=app.description,
         routes=app.routes,
         webhooks=app.webhooks.routes,
@@ -192,8 +207,8 @@ def complete(spec: dict[str, Any]) -> None:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
-    components["headers"] = HEADERS
-    components["parameters"] = PARAMETERS
+    components["headers"] = dict(HEADERS)
+    components["parameters"] = dict(PARAMETERS)
 
     for section, _, method, operation in operations(spec):
         if section == "webhooks":
@@ -221,6 +236,13 @@ def complete(spec: dict[str, Any]) -> None:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _rename_form_bodies(spec)
+    text = json.dumps(spec)
+    for kind in ("headers", "parameters"):  # only what is used (Spectral: unused components)
+        components[kind] = {
+            name: value
+            for name, value in components[kind].items()
+            if f'"#/components/{kind}/{name}"' in text
+        }
 
     from practice_api.core.openapi_examples import add_examples
 
@@ -326,6 +348,9 @@ def _document_headers(method: str, operation: dict[str, Any]) -> None:
             headers["Retry-After"] = header_ref("Retry-After")
         elif status == "416":
             headers["Content-Range"] = header_ref("Content-Range")
+        if operation.get("deprecated") and status.startswith("2"):
+            headers["Deprecation"] = header_ref("Deprecation")
+            headers["Sunset"] = header_ref("Sunset")
         if download and status in ("200", "206"):
             for name in ("Content-Disposition", "Content-Length", "Accept-Ranges"):
                 headers[name] = header_ref(name)
