@@ -16,7 +16,7 @@ from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params, paginate
-from practice_api.db import SessionDep
+from practice_api.db import SessionDep, writes_on_get
 from practice_api.file_requests import service
 from practice_api.file_requests.csv_body import CSV_CONTENT, CSV_PARAMETERS, CsvBodyRoute
 from practice_api.file_requests.models import FileRequest, FileRequestItem
@@ -480,6 +480,7 @@ async def return_item(body: ReturnBody, session: SessionDep, context: CanManageI
     response_class=Response,
     responses=DOWNLOAD_RESPONSES,
 )
+@writes_on_get
 async def download_item(
     request: Request,
     session: SessionDep,

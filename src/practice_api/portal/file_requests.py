@@ -27,7 +27,7 @@ from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, decode_cursor, encode_cursor, page_params
-from practice_api.db import SessionDep
+from practice_api.db import SessionDep, writes_on_get
 from practice_api.entities.models import Entity
 from practice_api.file_requests import service
 from practice_api.file_requests.models import FileRequest, FileRequestItem
@@ -278,6 +278,7 @@ async def upload(
     response_class=Response,
     responses=DOWNLOAD_RESPONSES,
 )
+@writes_on_get
 async def download_attachment(
     item_id: uuid.UUID,
     request: Request,
