@@ -269,7 +269,9 @@ async def test_changing_your_own_password_keeps_this_session_only(api: Api) -> N
     elsewhere = await api.sign_in(admin.email)  # the same admin on another device
 
     response = await api.client.patch(
-        f"/v1/users/{admin.user_id}", json={"password": "a brand new secret"}, headers=admin.headers
+        f"/v1/users/{admin.user_id}",
+        json={"password": "a brand new secret", "current_password": PASSWORD},
+        headers=admin.headers,
     )
     assert response.status_code == 200, response.text
 

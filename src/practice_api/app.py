@@ -23,9 +23,11 @@ from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.openapi import build_openapi
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
+from practice_api.core.security_headers import SecurityHeadersMiddleware
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.discussions.router import router as discussions_router
+from practice_api.docs import install_docs
 from practice_api.entities.router import router as entities_router
 from practice_api.events.digests import digests_periodically
 from practice_api.events.dispatcher import Dispatcher
@@ -161,13 +163,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True},
+        docs_url=None,  # practice_api.docs serves Swagger UI from bundled assets
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.sessionmaker = runtime.sessionmaker
     app.state.tokens = runtime.tokens
 
     install_error_handlers(app)
+    if settings.docs_available:
+        install_docs(app, {"persistAuthorization": True})
     for router in ROUTERS:
         app.include_router(router)
 
@@ -212,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_paths=lambda: upload_paths(app.openapi()),
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer carries them
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

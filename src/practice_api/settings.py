@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         default=900, gt=0, description="An account and address's attempts are forgotten after."
     )
     login_delay_cap_seconds: int = Field(default=900, ge=1)
+    docs_enabled: bool | None = Field(
+        default=None,
+        description="Serve Swagger UI at /docs; unset: on except when "
+        "PRACTICE_ENVIRONMENT=production.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
@@ -243,6 +248,12 @@ class Settings(BaseSettings):
     @property
     def portal_base_url(self) -> str:
         return (self.portal_link_url or self.public_base_url.rstrip("/") + "/portal").rstrip("/")
+
+    @property
+    def docs_available(self) -> bool:
+        if self.docs_enabled is not None:
+            return self.docs_enabled
+        return self.environment != "production"
 
     @property
     def private_webhook_targets_allowed(self) -> bool:

@@ -219,7 +219,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "openapi": "public",
     "swagger_ui_html": "public",
     "swagger_ui_redirect": "public",
-    "redoc_html": "public",
+    "swagger_ui_spec": "public",
+    "swagger_ui_assets": "public",
     "health_live": "public",
     "health_ready": "public",
     # auth and firm

@@ -45,3 +45,9 @@ class UserUpdate(PatchModel):
     role: Role | None = None
     office_id: uuid.UUID | None = None
     password: PasswordField | None = None
+    current_password: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Your current password: required to change your own `email` or "
+        "`password` (not another user's).",
+    )

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.auth.principals import Principal
-from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
+from practice_api.core.errors import Conflict, Forbidden, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.security import PasswordHasher
 from practice_api.events.service import changes_between, record_event
@@ -93,6 +93,16 @@ async def update_user(
     user = await users.get_or_404(user_id)
     check_if_match(if_match, user.version)
     changes = data.changes()
+    current_password = changes.pop("current_password", None)
+    if user.id == principal.id and ("email" in changes or "password" in changes):
+        # A stolen access token must not be enough to take the account over for good.
+        if current_password is None:
+            raise ValidationFailed(
+                "Give your current password to change your own e-mail or password.",
+                code="current_password_required",
+            )
+        if not await hasher.averify(current_password, user.password_hash):
+            raise Forbidden("The current password is wrong.", code="current_password_invalid")
     if "email" in changes:
         changes["email"] = changes["email"].lower()
         if await users.email_taken(changes["email"], except_id=user.id):
