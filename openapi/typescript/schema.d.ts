@@ -8210,6 +8210,11 @@ export interface components {
             office_id?: string | null;
             /** Password */
             password?: string;
+            /**
+             * Current Password
+             * @description Your current password: required to change your own `email` or `password` (not another user's).
+             */
+            current_password?: string;
         };
         /**
          * UserUpdatedWebhook
@@ -10997,7 +11002,8 @@ export interface operations {
                  *       "name": "Anna Schmidt",
                  *       "role": "admin",
                  *       "office_id": "2974f7a4-d3ef-5195-aeb6-470c3cddf5d9",
-                 *       "password": "correct horse battery staple"
+                 *       "password": "correct horse battery staple",
+                 *       "current_password": "correct horse battery staple"
                  *     }
                  */
                 "application/json": components["schemas"]["UserUpdate"];
