@@ -35,16 +35,29 @@ def test_no_breaking_change_since_the_last_release() -> None:
     assert code == 0, report
 
 
-def test_the_gate_catches_a_break_and_lets_a_new_major_through(tmp_path: Path) -> None:
-    spec = json.loads(SPEC_FILE.read_text())
-    spec["paths"].pop("/v1/entities")
-    broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps(spec))
-    code, report = _gate(_latest_release(), broken)
-    assert code == 1 and "BREAKING remove at /paths/~1v1~1entities" in report, report
+def _tiny(version: str, paths: list[str]) -> dict[str, object]:
+    ok = {"200": {"description": "OK"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": version},
+        "paths": {
+            path: {"get": {"operationId": path.strip("/"), "responses": ok}} for path in paths
+        },
+    }
 
-    major = int(spec["info"]["version"].split(".")[0])
-    spec["info"]["version"] = f"{major + 1}.0.0"
-    broken.write_text(json.dumps(spec))
-    code, report = _gate(_latest_release(), broken)
+
+def test_the_gate_catches_a_break_and_lets_a_new_major_through(tmp_path: Path) -> None:
+    released, current = tmp_path / "v1.json", tmp_path / "current.json"
+    released.write_text(json.dumps(_tiny("1.0.0", ["/v1/a", "/v1/b"])))
+
+    current.write_text(json.dumps(_tiny("1.1.0", ["/v1/a", "/v1/b", "/v1/c"])))
+    code, report = _gate(released, current)
+    assert code == 0, report  # an addition
+
+    current.write_text(json.dumps(_tiny("1.1.0", ["/v1/a"])))
+    code, report = _gate(released, current)
+    assert code == 1 and "BREAKING remove at /paths/~1v1~1b" in report, report
+
+    current.write_text(json.dumps(_tiny("2.0.0", ["/v1/a"])))
+    code, report = _gate(released, current)
     assert code == 0, report

@@ -56,6 +56,7 @@ FIXTURES: dict[str, Any] = {
     "code": "entity_not_found",
     "q": "Schmidt",
     "kind": "company",
+    "event_types": ["entity.created", "file.uploaded"],
     "role": "viewer",
     # Null where a fresh resource has nothing yet.
     "archived_at": None,
@@ -158,6 +159,8 @@ class _Builder:
         if kind == "object" or "properties" in schema:
             return self._object(schema, name, depth)
         if kind == "array":
+            if isinstance(fixture, list):
+                return fixture
             item = self.build(schema.get("items", {}), name=name, prop=prop, depth=depth + 1)
             return [item] * max(1, schema.get("minItems", 1))
         leaf: dict[str, type | tuple[type, ...]] = {

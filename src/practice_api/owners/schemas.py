@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel, PatchModel, ReadModel
@@ -46,6 +46,12 @@ class OwnerCreate(InputModel):
 
     A manual entry whose e-mail belongs to a staff user of the firm is linked to that user.
     """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Jonas Weber", "email": "jonas.weber@example.com"}]
+        }
+    )
 
     user_id: uuid.UUID | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
