@@ -14,12 +14,7 @@ log = logging.getLogger("practice_api.reminders")
 
 async def remind_once(runtime: Runtime) -> int:
     """Send every due slot now; returns how many reminder e-mails were queued."""
-    total = 0
-    while True:
-        sent = await send_due_reminders(runtime.sessionmaker)
-        total += sent
-        if not sent:
-            return total
+    return await send_due_reminders(runtime.sessionmaker)
 
 
 async def remind_periodically(runtime: Runtime, stop: asyncio.Event) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -418,38 +418,42 @@ async def remind_now(
 
 
 async def send_due_reminders(
-    sessionmaker: async_sessionmaker[AsyncSession], *, limit: int = 200
+    sessionmaker: async_sessionmaker[AsyncSession], *, batch: int = 200
 ) -> int:
     """One round of the periodic job: every schedule with a due slot, each in its own
-    transaction; returns how many reminder e-mails were queued."""
+    transaction (a failing one does not hold the others back), read in batches by
+    ``(next_slot, id)``; returns how many reminder e-mails were queued."""
     horizon = (utcnow() + dt.timedelta(days=1)).date()  # today in the zone furthest ahead
-    async with sessionmaker() as session:
-        candidates = (
-            (
-                await session.execute(
-                    select(ReminderSchedule.id)
-                    .where(
-                        ReminderSchedule.active.is_(True),
-                        ReminderSchedule.next_slot.is_not(None),
-                        ReminderSchedule.next_slot <= horizon,
-                    )
-                    .order_by(ReminderSchedule.next_slot, ReminderSchedule.id)
-                    .limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
     sent = 0
-    for schedule_id in candidates:
-        try:
-            async with sessionmaker() as session, session.begin():
-                sent += await _run_schedule(session, schedule_id)
-        except Exception:
-            log.exception(
-                "reminders: schedule %s failed; it is tried again next round", schedule_id
+    after: tuple[dt.date | None, uuid.UUID] | None = None
+    while True:
+        statement = (
+            select(ReminderSchedule.id, ReminderSchedule.next_slot)
+            .where(
+                ReminderSchedule.active.is_(True),
+                ReminderSchedule.next_slot.is_not(None),
+                ReminderSchedule.next_slot <= horizon,
             )
-    return sent
+            .order_by(ReminderSchedule.next_slot, ReminderSchedule.id)
+            .limit(batch)
+        )
+        if after is not None:
+            statement = statement.where(
+                tuple_(ReminderSchedule.next_slot, ReminderSchedule.id) > after
+            )
+        async with sessionmaker() as session:
+            candidates = (await session.execute(statement)).all()
+        for schedule_id, _ in candidates:
+            try:
+                async with sessionmaker() as session, session.begin():
+                    sent += await _run_schedule(session, schedule_id)
+            except Exception:
+                log.exception(
+                    "reminders: schedule %s failed; it is tried again next round", schedule_id
+                )
+        if len(candidates) < batch:
+            return sent
+        after = (candidates[-1][1], candidates[-1][0])
 
 
 async def _run_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> int:
