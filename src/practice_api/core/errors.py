@@ -314,7 +314,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(AppError("An unexpected error occurred."))
 
     @app.exception_handler(StaleDataError)
-    async def _stale(_: Request, exc: StaleDataError) -> Response:
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        if "if-match" in request.headers:
+            # The caller's If-Match held when read but another write won: the precondition
+            # failed (412), as for a stale ETag; without If-Match it is a plain conflict.
+            return problem_response(
+                PreconditionFailed(
+                    "The resource changed since the ETag you sent; fetch it again.",
+                    code="stale_etag",
+                )
+            )
         return problem_response(
             Conflict(
                 "Someone changed this resource at the same time; retry.", code="concurrent_update"

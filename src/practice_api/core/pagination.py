@@ -98,10 +98,10 @@ class Ordering:
         return f"Sort by {names}; prefix with `-` for descending. Default `{self.default}`."
 
     def parse(self, value: str | None) -> tuple[str, bool]:
-        value = value or self.default
+        value = self.default if value is None else value
         descending = value.startswith("-")
-        name = value.lstrip("-")
-        if name not in self.fields:
+        name = value.removeprefix("-")
+        if name not in self.fields:  # also "", "--name": only the documented values
             raise ValidationFailed(
                 f"Unknown order_by {value!r}. {self.describe()}",
                 code="invalid_order_by",
@@ -182,7 +182,8 @@ def page_query(
     name, descending = ordering.parse(order_by)
     column = ordering.fields[name]
     id_column = ordering.id_column
-    order_token = ("-" if descending else "") + name
+    # The cursor names its list (the table) too: another list's cursor is refused (400).
+    order_token = f"{id_column.class_.__tablename__}:" + ("-" if descending else "") + name
     if params.cursor:
         key, last_id = decode_cursor(params.cursor, order_token, _python_type(column))
         statement = statement.where(_after(column, id_column, key, last_id, descending))

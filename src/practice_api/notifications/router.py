@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from practice_api.core.errors import problem_responses
+from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
+from practice_api.events import catalogue
 from practice_api.notifications import service
 from practice_api.notifications.policy import CanUseOwnNotifications
 from practice_api.notifications.repository import NOTIFICATION_ORDERING
@@ -21,6 +22,14 @@ from practice_api.notifications.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
+
+
+def _event_type_enum(schema: dict[str, Any]) -> None:
+    # Called when the spec is built, after every domain registered its event types.
+    names = sorted(t.name for t in catalogue.event_types())
+    branches = [b for b in schema.get("anyOf", [schema]) if b.get("type") == "string"]
+    for branch in branches:
+        branch["enum"] = names
 
 
 @router.get(
@@ -38,8 +47,21 @@ async def list_notifications(
     unread: Annotated[
         bool | None, Query(description="true: only unread; false: only read; absent: all")
     ] = None,
-    type: Annotated[str | None, Query(max_length=100, description="Only this event type")] = None,
+    type: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only this event type",
+            json_schema_extra=_event_type_enum,
+        ),
+    ] = None,
 ) -> NotificationPage:
+    if type is not None and catalogue.get(type) is None:
+        raise ValidationFailed(
+            f"Unknown event type {type!r}.",
+            code="unknown_event_type",
+            errors=[ValidationIssue(loc=["query", "type"], msg="unknown event type", type="enum")],
+        )
     rows, cursor = await service.repository(session, principal).page(
         page, order_by, unread=unread, type=type
     )
