@@ -156,3 +156,34 @@ async def test_quiet_imports_notify_nobody_but_keep_the_log(
     assert smtp_server.messages == []
     assert len(await events(app, "entity.updated")) == 1
     assert await deliveries(app, type="entity.updated") == []
+
+
+async def test_a_split_handover_tells_each_person_once(
+    api: Api, app: Any, dispatcher: Dispatcher, smtp_server: SmtpServer
+) -> None:
+    admin = await api.sign_up_firm("Acme Audit")
+    lea, bob, carol = [await api.add_staff(admin, name=n) for n in ("Lea", "Bob", "Carol")]
+    source = await owner_for(api, admin, lea)
+    to_bob, to_carol = await owner_for(api, admin, bob), await owner_for(api, admin, carol)
+    ids = await insert_entities(app, admin.firm_id, 6, owner_id=source["id"], prefix="Client")
+    await dispatcher.drain()
+    smtp_server.messages.clear()
+    done = await api.client.post(
+        f"/v1/owners/{source['id']}/handover",
+        json={
+            "groups": [
+                {"entity_ids": [str(i) for i in ids[:4]], "to_owner_id": to_bob["id"]},
+                {"entity_ids": [str(i) for i in ids[4:]], "to_owner_id": to_carol["id"]},
+            ]
+        },
+        headers=admin.headers,
+    )
+    assert done.status_code == 200, done.text
+    await dispatcher.drain()
+    subjects = {m.rcpt_tos[0]: m.message["Subject"] for m in smtp_server.messages}
+    assert len(smtp_server.messages) == 3
+    assert subjects[lea.email].startswith(
+        "[Acme Audit] Alice Admin moved 6 clients away from you (to Bob, to Carol): "
+    )
+    assert subjects[bob.email].startswith("[Acme Audit] Alice Admin made you the owner of 4 ")
+    assert subjects[carol.email].startswith("[Acme Audit] Alice Admin made you the owner of 2 ")

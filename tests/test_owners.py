@@ -135,11 +135,6 @@ async def test_remove_owner_asks_where_the_entities_go(api: Api, app: Any) -> No
     await api.client.patch(
         "/v1/firm", json={"client_ownership_enabled": True}, headers=admin.headers
     )
-    problem(
-        await api.client.delete(f"{url}?transfer=none", headers=admin.headers),
-        409,
-        "ownership_required",
-    )
     done = await api.client.delete(f"{url}?transfer_to={staying['id']}", headers=admin.headers)
     assert done.status_code == 204, done.text
     assert await entity_owner_ids(app, ids) == {uuid.UUID(staying["id"])}
@@ -265,3 +260,152 @@ async def test_deleting_a_user_who_owns_entities(api: Api, app: Any) -> None:
     assert done.status_code == 204
     got = await api.client.get(f"/v1/entities/{entity['id']}", headers=admin.headers)
     assert got.json()["owner"] is None
+
+
+async def test_transfer_none_leaves_clients_unowned_even_with_ownership_on(
+    api: Api, app: Any
+) -> None:
+    admin = await api.sign_up_firm()
+    leaving = await api.add_staff(admin)
+    owner = await owner_for(api, admin, leaving)
+    ids = [
+        (await create_entity(api, admin, owner_id=owner["id"], name=f"Left {i}"))["id"]
+        for i in range(3)
+    ]
+    on = await api.client.patch(
+        "/v1/firm", json={"client_ownership_enabled": True}, headers=admin.headers
+    )
+    assert on.status_code == 200
+    done = await api.client.delete(
+        f"/v1/users/{leaving.user_id}?transfer=none", headers=admin.headers
+    )
+    assert done.status_code == 204, done.text
+    unowned = await api.client.get("/v1/entities?owner_id=none", headers=admin.headers)
+    assert sorted(e["id"] for e in unowned.json()["items"]) == sorted(ids)
+    # Creating still requires an owner.
+    problem(
+        await api.client.post("/v1/entities", json={"name": "New"}, headers=admin.headers),
+        422,
+        "owner_required",
+    )
+
+
+async def test_split_handover_divides_the_clients_in_one_atomic_call(api: Api, app: Any) -> None:
+    admin = await api.sign_up_firm()
+    leaver = await api.add_staff(admin, name="Lea Leaver")
+    source = await owner_for(api, admin, leaver)
+    bob = await create_owner(api, admin, name="Bob Builder")
+    carol = await create_owner(api, admin, name="Carol Clerk")
+    ids = [
+        (await create_entity(api, admin, owner_id=source["id"], name=f"C{i}"))["id"]
+        for i in range(5)
+    ]
+    other = await create_entity(api, admin, owner_id=bob["id"])
+    url = f"/v1/owners/{source['id']}/handover"
+
+    # One bad group changes nothing.
+    for groups, code in (
+        (
+            [
+                {"entity_ids": ids[:2], "to_owner_id": bob["id"]},
+                {"entity_ids": [other["id"]], "to_owner_id": carol["id"]},
+            ],
+            "entities_not_owned",
+        ),
+        (
+            [
+                {"entity_ids": ids[:2], "to_owner_id": bob["id"]},
+                {"entity_ids": ids[2:], "to_owner_id": str(uuid.uuid4())},
+            ],
+            "owner_not_found",
+        ),
+        (
+            [
+                {"entity_ids": ids[:2], "to_owner_id": bob["id"]},
+                {"entity_ids": ids[1:], "to_owner_id": carol["id"]},
+            ],
+            "handover_duplicate_entity",
+        ),
+    ):
+        problem(
+            await api.client.post(url, json={"groups": groups}, headers=admin.headers), 422, code
+        )
+        assert await entity_owner_ids(app, [uuid.UUID(i) for i in ids]) == {uuid.UUID(source["id"])}
+    assert await events(app, "entity.owner_changed") == []
+
+    done = await api.client.post(
+        url,
+        json={
+            "groups": [
+                {"entity_ids": ids[:2], "to_owner_id": bob["id"]},
+                {"entity_ids": ids[2:4], "to_owner_id": carol["id"]},
+                {"entity_ids": ids[4:], "to_owner_id": None},
+            ]
+        },
+        headers=admin.headers,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json() == {
+        "from_owner_id": source["id"],
+        "moved": 5,
+        "groups": [
+            {"to_owner_id": bob["id"], "moved": 2},
+            {"to_owner_id": carol["id"], "moved": 2},
+            {"to_owner_id": None, "moved": 1},
+        ],
+    }
+    assert await entity_owner_ids(app, [uuid.UUID(i) for i in ids[:2]]) == {uuid.UUID(bob["id"])}
+    assert await entity_owner_ids(app, [uuid.UUID(i) for i in ids[2:4]]) == {uuid.UUID(carol["id"])}
+    assert await entity_owner_ids(app, [uuid.UUID(ids[4])]) == {None}
+    assert len(await events(app, "entity.owner_changed")) == 5
+
+
+async def test_a_deactivated_owner_shows_inactive_and_cannot_be_chosen(api: Api) -> None:
+    admin = await api.sign_up_firm()
+    gone = await api.add_staff(admin, name="Gone User")
+    owner = await owner_for(api, admin, gone)
+    entity = await create_entity(api, admin, owner_id=owner["id"])
+    other = await create_owner(api, admin, name="Manual Owner")
+    off = await api.client.post(f"/v1/users/{gone.user_id}/deactivate", headers=admin.headers)
+    assert off.status_code == 200, off.text
+
+    listed = await api.client.get("/v1/owners", headers=admin.headers)
+    by_id = {o["id"]: o for o in listed.json()["items"]}
+    assert by_id[owner["id"]]["active"] is False and by_id[owner["id"]]["entity_count"] == 1
+    assert by_id[other["id"]]["active"] is True
+    choosable = await api.client.get("/v1/owners?active=true", headers=admin.headers)
+    assert owner["id"] not in [o["id"] for o in choosable.json()["items"]]
+    inactive = await api.client.get("/v1/owners?active=false", headers=admin.headers)
+    assert [o["id"] for o in inactive.json()["items"]] == [owner["id"]]
+
+    problem(
+        await api.client.post(
+            "/v1/entities", json={"name": "New", "owner_id": owner["id"]}, headers=admin.headers
+        ),
+        422,
+        "owner_inactive",
+    )
+    problem(
+        await api.client.put(
+            f"/v1/entities/{entity['id']}/owner",
+            json={"owner_id": owner["id"]},
+            headers=admin.headers,
+        ),
+        422,
+    )
+    problem(
+        await api.client.post(
+            f"/v1/owners/{other['id']}/transfer",
+            json={"to_owner_id": owner["id"]},
+            headers=admin.headers,
+        ),
+        422,
+        "owner_inactive",
+    )
+    # Their clients can still be handed over.
+    moved = await api.client.post(
+        f"/v1/owners/{owner['id']}/transfer",
+        json={"to_owner_id": other["id"]},
+        headers=admin.headers,
+    )
+    assert moved.status_code == 200 and moved.json()["moved"] == 1

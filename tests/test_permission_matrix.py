@@ -568,6 +568,12 @@ RECIPES: dict[str, Recipe] = {
         "/v1/owners/{id}/transfer",
         lambda w: {"to_owner_id": w.other_owner_id},
     ),
+    "owners_handover": on(
+        manual_owner,
+        "POST",
+        "/v1/owners/{id}/handover",
+        lambda w: {"groups": [{"entity_ids": [str(uuid.uuid4())], "to_owner_id": None}]},
+    ),
     "entities_list": fixed("GET", "/v1/entities"),
     "entities_create": fixed("POST", "/v1/entities", {"name": "Created"}),
     "entities_get": on(entity, "GET", "/v1/entities/{id}"),

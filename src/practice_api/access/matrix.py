@@ -251,6 +251,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "owners_update": "owners.manage",
     "owners_delete": "owners.manage",
     "owners_transfer": "owners.transfer",
+    "owners_handover": "owners.transfer",
     # entities
     "entities_list": "entities.list",
     "entities_create": "entities.create",

@@ -167,7 +167,9 @@ async def update_entity(
     operation_id="entities_set_owner",
     summary="Change an entity's owner (its current owner, admins)",
     description="Records an `entity.owner_changed` activity entry with the old and new owner. "
-    "`owner_id: null` leaves the entity unowned unless the firm requires ownership (422).",
+    "`owner_id: null` leaves the entity unowned (also while the firm requires client "
+    "ownership: only creating an entity needs an owner). A deactivated user cannot be chosen "
+    "(422 `owner_inactive`).",
     response_model=EntityRead,
     responses=problem_responses(401, 403, 404, 412, 422),
 )

@@ -21,7 +21,7 @@ from practice_api.events.service import record_event
 from practice_api.offices.repository import OfficeRepository
 from practice_api.owners.models import Owner
 from practice_api.owners.repository import OwnerRepository
-from practice_api.owners.service import owner_ref, ownership_required
+from practice_api.owners.service import check_active, owner_ref, ownership_required
 
 
 def _ref_taken() -> Conflict:
@@ -46,6 +46,7 @@ async def _owner(session: AsyncSession, firm_id: uuid.UUID, owner_id: uuid.UUID)
             code="owner_not_found",
             errors=[ValidationIssue(loc=["body", "owner_id"], msg="unknown owner", type="ref")],
         )
+    check_active(owner, ["body", "owner_id"])
     return owner
 
 
@@ -144,10 +145,8 @@ async def change_owner(
     check_if_match(if_match, entity.version)
     old = entity.owner
     new = None
-    if data.owner_id is not None:
+    if data.owner_id is not None:  # null: unowned (only creating requires an owner)
         new = await _owner(session, principal.firm_id, data.owner_id)
-    elif await ownership_required(session, principal.firm_id):
-        raise _owner_required(["body", "owner_id"])
     if (old.id if old else None) == (new.id if new else None):
         return entity
     entity.owner = new

@@ -3,11 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import Select, func, or_
+from sqlalchemy import Select, func, or_, select
 
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.owners.models import Owner
+from practice_api.users.models import User
 
 OWNER_ORDERING = Ordering(
     fields={"name": Owner.name, "created_at": Owner.created_at},
@@ -27,8 +28,14 @@ class OwnerRepository(FirmScopedRepository[Owner]):
         kind: Literal["user", "manual"] | None = None,
         user_id: uuid.UUID | None = None,
         q: str | None = None,
+        active: bool | None = None,
     ) -> Select[Owner]:
         statement = self.readable()
+        if active is not None:
+            inactive_user = (
+                select(User.id).where(User.id == Owner.user_id, User.is_active.is_(False)).exists()
+            )
+            statement = statement.where(~inactive_user if active else inactive_user)
         if kind == "user":
             statement = statement.where(Owner.user_id.is_not(None))
         elif kind == "manual":

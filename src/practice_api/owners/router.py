@@ -20,7 +20,9 @@ from practice_api.owners.policy import (
 )
 from practice_api.owners.repository import OWNER_ORDERING, OwnerRepository
 from practice_api.owners.schemas import (
+    HandoverResult,
     OwnerCreate,
+    OwnerHandover,
     OwnerKind,
     OwnerPage,
     OwnerRead,
@@ -37,7 +39,7 @@ TransferTo = Annotated[
 ]
 TransferNone = Annotated[
     Literal["none"] | None,
-    Query(description="`none`: leave the entities unowned (refused while ownership is required)."),
+    Query(description="`none`: leave the entities unowned."),
 ]
 
 
@@ -56,9 +58,16 @@ async def list_owners(
     kind: OwnerKind | None = None,
     user_id: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Name or e-mail contains")] = None,
+    active: Annotated[
+        bool | None,
+        Query(
+            description="true: only owners that can be given clients (not deactivated users); "
+            "false: only deactivated users who still own clients"
+        ),
+    ] = None,
 ) -> OwnerPage:
     owners = OwnerRepository(session, principal.firm_id)
-    statement = owners.filtered(kind=kind, user_id=user_id, q=q)
+    statement = owners.filtered(kind=kind, user_id=user_id, q=q, active=active)
     rows, cursor = await owners.page(statement, page, OWNER_ORDERING, order_by)
     counts = await service.entity_counts(session, principal.firm_id, rows)
     return OwnerPage(items=[OwnerRead.build(o, counts[o.id]) for o in rows], next_cursor=cursor)
@@ -129,9 +138,11 @@ async def update_owner(
     operation_id="owners_delete",
     summary="Remove an owner, transferring its entities (admins)",
     description="When the owner still owns entities, say where they go: `transfer_to=<owner "
-    "id>`, or `transfer=none` to leave them unowned (409 `ownership_required` while the firm "
-    "requires an owner). Without either, the answer is 409 `owner_has_entities` with "
-    "`entity_count`, and nothing changes.",
+    "id>`, or `transfer=none` to leave them unowned (also while the firm requires client "
+    "ownership: only creating an entity requires an owner; list them with "
+    "`GET /v1/entities?owner_id=none`). Without either, the answer is 409 "
+    "`owner_has_entities` with `entity_count`, and nothing changes. To divide them among "
+    "several owners first, use `POST /v1/owners/{owner_id}/handover`.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
@@ -172,3 +183,25 @@ async def transfer_entities(
 ) -> TransferResult:
     source, target, moved = await service.transfer(session, principal, owner_id, body)
     return TransferResult(from_owner_id=source.id, to_owner_id=target.id, moved=moved)
+
+
+@router.post(
+    "/{owner_id}/handover",
+    operation_id="owners_handover",
+    summary="Divide an owner's entities among several owners in one call (admins)",
+    description="For a leaver: `groups` of `{entity_ids, to_owner_id}` (null: leave that "
+    "group unowned). All or nothing: an entity not owned by this owner (422 "
+    "`entities_not_owned`), in two groups (422 `handover_duplicate_entity`), or an unknown, "
+    "same or deactivated target (422 `owner_not_found`, `transfer_to_same_owner`, "
+    "`owner_inactive`) changes nothing. Records one `entity.owner_changed` per entity and "
+    "one `owners.transferred` per group; each person involved gets one notification.",
+    response_model=HandoverResult,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def handover_entities(
+    owner_id: uuid.UUID,
+    body: OwnerHandover,
+    session: SessionDep,
+    principal: CanTransferOwnerEntities,
+) -> HandoverResult:
+    return await service.handover(session, principal, owner_id, body)

@@ -19,6 +19,10 @@ class OwnerRead(ReadModel):
     name: str
     email: str | None
     user_id: uuid.UUID | None
+    active: bool = Field(
+        description="False for a deactivated staff user: still shown with the clients they "
+        "own, but not choosable as the owner of a client (422 `owner_inactive`)."
+    )
     entity_count: int = Field(description="How many entities this owner owns.")
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -31,6 +35,7 @@ class OwnerRead(ReadModel):
             name=owner.display_name,
             email=owner.display_email,
             user_id=owner.user_id,
+            active=owner.user is None or owner.user.is_active,
             entity_count=entity_count,
             created_at=owner.created_at,
             updated_at=owner.updated_at,
@@ -83,6 +88,32 @@ class OwnerTransfer(InputModel):
         max_length=10_000,
         description="Only these entities (all must be owned by this owner); all when absent.",
     )
+
+
+class HandoverGroup(InputModel):
+    entity_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=10_000, description="Entities of the leaving owner."
+    )
+    to_owner_id: uuid.UUID | None = Field(
+        description="The owner receiving this group; null leaves the group unowned."
+    )
+
+
+class OwnerHandover(InputModel):
+    """The leaver's clients divided among several owners, in one all-or-nothing call."""
+
+    groups: list[HandoverGroup] = Field(min_length=1, max_length=100)
+
+
+class HandoverGroupResult(BaseModel):
+    to_owner_id: uuid.UUID | None
+    moved: int
+
+
+class HandoverResult(BaseModel):
+    from_owner_id: uuid.UUID
+    moved: int = Field(description="How many entities changed owner in all.")
+    groups: list[HandoverGroupResult]
 
 
 class TransferResult(BaseModel):

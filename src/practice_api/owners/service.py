@@ -1,9 +1,11 @@
 """The owner list (address book) and moving entities between owners.
 
 Removing an owner, deleting a user who is an owner, and the bulk transfer share one rule:
-the owner's entities go to ``transfer_to``, or stay unowned with ``transfer=none`` (refused
-while the firm requires client ownership); without a choice, an owner that still owns
-entities answers 409 with the count. Each move is one transaction: all or nothing.
+the owner's entities go to ``transfer_to``, or stay unowned with ``transfer=none`` (also
+while the firm requires client ownership: only creating an entity requires an owner);
+without a choice, an owner that still owns entities answers 409 with the count. A split
+handover divides them among several owners. Each move is one transaction: all or nothing,
+with one notification per person (``events.bulk``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from practice_api.firms.models import Firm
 from practice_api.owners.models import Owner
 from practice_api.owners.notifications import TRANSFER
 from practice_api.owners.repository import OwnerRepository
-from practice_api.owners.schemas import OwnerCreate, OwnerTransfer, OwnerUpdate
+from practice_api.owners.schemas import (
+    HandoverGroupResult,
+    HandoverResult,
+    OwnerCreate,
+    OwnerHandover,
+    OwnerTransfer,
+    OwnerUpdate,
+)
 from practice_api.users.models import User
 from practice_api.users.repository import UserRepository
 
@@ -134,7 +143,7 @@ async def update_owner(
 
 
 async def _transfer_target(
-    session: AsyncSession, principal: Principal, source: Owner, target_id: uuid.UUID, loc: list[str]
+    session: AsyncSession, principal: Principal, source: Owner, target_id: uuid.UUID, loc: list[str | int]
 ) -> Owner:
     if target_id == source.id:
         raise ValidationFailed(
@@ -149,7 +158,18 @@ async def _transfer_target(
             code="owner_not_found",
             errors=[ValidationIssue(loc=list(loc), msg="unknown owner", type="ref")],
         )
+    check_active(target, loc)
     return target
+
+
+def check_active(owner: Owner, loc: list[str | int]) -> None:
+    """A deactivated staff user stays on the owner list but cannot be given clients."""
+    if owner.user is not None and not owner.user.is_active:
+        raise ValidationFailed(
+            "This owner is a deactivated user and cannot be given clients.",
+            code="owner_inactive",
+            errors=[ValidationIssue(loc=list(loc), msg="inactive owner", type="value")],
+        )
 
 
 async def move_entities(
@@ -215,6 +235,70 @@ async def transfer(
     return owner, target, moved
 
 
+async def handover(
+    session: AsyncSession, principal: Principal, owner_id: uuid.UUID, data: OwnerHandover
+) -> HandoverResult:
+    """Divide an owner's entities among several owners (or none), all or nothing."""
+    owner = await OwnerRepository(session, principal.firm_id).get_or_404(owner_id)
+    targets: list[Owner | None] = []
+    seen: dict[uuid.UUID, int] = {}
+    issues: list[ValidationIssue] = []
+    for index, group in enumerate(data.groups):
+        for entity_id in group.entity_ids:
+            if entity_id in seen and seen[entity_id] != index:
+                issues.append(
+                    ValidationIssue(
+                        loc=["body", "groups", index, "entity_ids"],
+                        msg=f"entity {entity_id} is also in group {seen[entity_id]}",
+                        type="duplicate",
+                    )
+                )
+            seen.setdefault(entity_id, index)
+    if issues:
+        raise ValidationFailed(
+            "An entity may be in one group only; nothing moved.",
+            code="handover_duplicate_entity",
+            errors=issues[:50],
+        )
+    if len(seen) > 10_000:
+        raise ValidationFailed("At most 10,000 entities per handover.", code="bulk_too_large")
+    for index, group in enumerate(data.groups):
+        targets.append(
+            await _transfer_target(
+                session,
+                principal,
+                owner,
+                group.to_owner_id,
+                ["body", "groups", index, "to_owner_id"],
+            )
+            if group.to_owner_id is not None
+            else None
+        )
+    wanted = list(seen)
+    entities = await FirmEntities(session, principal.firm_id).owned_by(owner.id, wanted)
+    if len(entities) != len(wanted):
+        found = {e.id for e in entities}
+        missing = [str(i) for i in wanted if i not in found]
+        raise ValidationFailed(
+            f"{len(missing)} of the entities are not owned by this owner; nothing moved.",
+            code="entities_not_owned",
+            errors=[ValidationIssue(loc=["body", "groups"], msg="not owned", type="ref")],
+            extra={"entity_ids": missing},
+        )
+    by_id = {e.id: e for e in entities}
+    results: list[HandoverGroupResult] = []
+    async with bulk.one_summary_per_recipient(
+        session, action=TRANSFER, firm_id=principal.firm_id, actor=principal.actor
+    ):
+        for group, target in zip(data.groups, targets, strict=True):
+            chosen = [by_id[i] for i in dict.fromkeys(group.entity_ids)]
+            moved = await move_entities(session, principal, owner, chosen, target, "handover")
+            results.append(HandoverGroupResult(to_owner_id=group.to_owner_id, moved=moved))
+    return HandoverResult(
+        from_owner_id=owner.id, moved=sum(r.moved for r in results), groups=results
+    )
+
+
 async def _release(
     session: AsyncSession,
     principal: Principal,
@@ -242,12 +326,6 @@ async def _release(
                 f"The owner still owns {len(entities)} entities. Retry with "
                 "transfer_to=<owner id> to move them, or transfer=none to leave them unowned.",
                 code="owner_has_entities",
-                extra={"entity_count": len(entities)},
-            )
-        if target is None and await ownership_required(session, principal.firm_id):
-            raise Conflict(
-                "The firm requires an owner on every entity; give transfer_to.",
-                code="ownership_required",
                 extra={"entity_count": len(entities)},
             )
         await move_entities(session, principal, owner, entities, target, reason)
