@@ -143,7 +143,11 @@ async def update_owner(
 
 
 async def _transfer_target(
-    session: AsyncSession, principal: Principal, source: Owner, target_id: uuid.UUID, loc: list[str | int]
+    session: AsyncSession,
+    principal: Principal,
+    source: Owner,
+    target_id: uuid.UUID,
+    loc: list[str | int],
 ) -> Owner:
     if target_id == source.id:
         raise ValidationFailed(
