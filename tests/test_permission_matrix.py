@@ -275,6 +275,14 @@ async def manual_owner(w: World) -> str:
     return str((await _post(w, "/v1/owners", {"name": f"Owner {_unique()}"}))["id"])
 
 
+async def handover(w: World, a: Actor) -> Call:
+    """A manual owner with one entity, handed over (left unowned)."""
+    owner_id = await manual_owner(w)
+    entity = await _post(w, "/v1/entities", {"name": "Handed over", "owner_id": owner_id})
+    groups = [{"entity_ids": [entity["id"]], "to_owner_id": None}]
+    return Call("POST", f"/v1/owners/{owner_id}/handover", json={"groups": groups})
+
+
 async def token(w: World, a: Actor) -> Call:
     return Call("POST", "/v1/auth/token", data={"username": a.email, "password": PASSWORD})
 
@@ -568,12 +576,7 @@ RECIPES: dict[str, Recipe] = {
         "/v1/owners/{id}/transfer",
         lambda w: {"to_owner_id": w.other_owner_id},
     ),
-    "owners_handover": on(
-        manual_owner,
-        "POST",
-        "/v1/owners/{id}/handover",
-        lambda w: {"groups": [{"entity_ids": [str(uuid.uuid4())], "to_owner_id": None}]},
-    ),
+    "owners_handover": handover,
     "entities_list": fixed("GET", "/v1/entities"),
     "entities_create": fixed("POST", "/v1/entities", {"name": "Created"}),
     "entities_get": on(entity, "GET", "/v1/entities/{id}"),
