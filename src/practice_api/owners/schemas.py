@@ -20,6 +20,7 @@ class OwnerRead(ReadModel):
     email: str | None
     user_id: uuid.UUID | None
     active: bool = Field(
+        default=True,
         description="False for a deactivated staff user: still shown with the clients they "
         "own, but not choosable as the owner of a client (422 `owner_inactive`)."
     )
