@@ -339,3 +339,38 @@ async def test_lists_filter_count_in_sql_and_portal_puts_waiting_first(api: Api,
         cursor = page["next_cursor"]
     assert len(seen) == len(set(seen)) == 7
     assert seen[-1] == first["id"]  # nothing waits there: last
+
+
+async def test_uploads_at_once_take_turns_and_one_new_file_item_makes_one_file(
+    api: Api, app: Any
+) -> None:
+    import asyncio
+
+    f = await firm_with_contacts(api, app)
+    made = (await create_request(api, f, items=[{"title": "A"}, {"title": "B"}])).json()
+    item_id, other_id = made["items"][0]["id"], made["items"][1]["id"]
+    first, second, third = await asyncio.gather(
+        api.client.post(
+            f"/v1/portal/file-requests/{made['id']}/items/{item_id}/uploads",
+            files=pdf(extra=b"one"),
+            headers=f.contact_actor.headers,
+        ),
+        api.client.post(
+            f"/v1/portal/file-requests/{made['id']}/items/{item_id}/uploads",
+            files=pdf(extra=b"two"),
+            headers=f.contact_actor.headers,
+        ),
+        api.client.post(
+            f"/v1/portal/file-requests/{made['id']}/items/{other_id}/uploads",
+            files=pdf(extra=b"three"),
+            headers=f.contact_actor.headers,
+        ),
+    )
+    statuses = (first.status_code, second.status_code, third.status_code)
+    assert statuses == (201, 201, 201), (first.text, second.text, third.text)
+    detail = await get(api, f.admin, f"/v1/file-requests/{made['id']}")
+    item = detail["items"][0]
+    assert item["uploads"] == 2 and item["file"]["version"] == 2
+    assert detail["status"] == "submitted"
+    files = await get(api, f.admin, f"/v1/entities/{f.entity_id}/files")
+    assert len(files["items"]) == 2

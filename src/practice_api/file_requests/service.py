@@ -578,8 +578,10 @@ async def submit_upload(
 ) -> tuple[FileRequestItem, FileRequestUpload]:
     """An upload into an item: the attachment's next version for an update item, else a new
     file of the entity (then its versions); the item is ``submitted``."""
-    # Read again: the request may have changed while the bytes streamed in.
-    await session.refresh(request)
+    # Read again: the request may have changed while the bytes streamed in. Its row is
+    # locked first (PostgreSQL), so uploads into one request (one new-file item included:
+    # one file) take turns instead of failing on the request's version.
+    await session.refresh(request, with_for_update=True)
     await session.refresh(item)
     ensure_uploadable(request, item)
     actor = principal.actor
