@@ -443,6 +443,55 @@ async def reset_secret(w: World) -> str:
     return await issue_secret(w.app, contact_id, "reset")
 
 
+# --- tasks -----------------------------------------------------------------------------
+
+TASK_TYPE = {
+    "name": "Monthly close",
+    "input_documents": [{"name": "Bank statements"}],
+    "output_documents": [{"name": "Payroll report"}],
+    "recurrence": {"frequency": "monthly", "day": 15},
+}
+
+
+async def task_type(w: World) -> str:
+    return str((await _post(w, "/v1/task-types", TASK_TYPE))["id"])
+
+
+async def task(w: World) -> str:
+    """A task of a type on a fresh entity (owner, editor and viewer columns on it)."""
+    entity_id = await entity(w)
+    body = {"task_type_id": await task_type(w)}
+    return str((await _post(w, f"/v1/entities/{entity_id}/tasks", body))["id"])
+
+
+async def task_input_slot(w: World) -> str:
+    made = await _post(
+        w, f"/v1/entities/{await entity(w)}/tasks", {"task_type_id": await task_type(w)}
+    )
+    return f"{made['id']}/inputs/{made['inputs'][0]['id']}"
+
+
+async def task_output_doc(w: World) -> str:
+    made = await _post(
+        w, f"/v1/entities/{await entity(w)}/tasks", {"task_type_id": await task_type(w)}
+    )
+    return f"{made['id']}/outputs/{made['outputs'][0]['id']}"
+
+
+async def subscription(w: World) -> str:
+    entity_id, type_id = await entity(w), await task_type(w)
+    response = await w.api.client.put(
+        f"/v1/entities/{entity_id}/task-subscriptions/{type_id}", json={}, headers=w.admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return f"{entity_id}/task-subscriptions/{type_id}"
+
+
+async def new_subscription(w: World, a: Actor) -> Call:
+    path = f"/v1/entities/{await entity(w)}/task-subscriptions/{await task_type(w)}"
+    return Call("PUT", path, json={})
+
+
 def contact_body(w: World) -> dict[str, str]:
     return {"name": "C", "email": f"c-{_unique()}@client.example.com"}
 
@@ -734,6 +783,29 @@ RECIPES: dict[str, Recipe] = {
     "reminder_settings_replace": fixed(
         "PUT", "/v1/reminder-settings", {"offsets": [-3, -1, 0, 3, 7], "every_days": 7}
     ),
+    "task_types_list": fixed("GET", "/v1/task-types"),
+    "task_types_create": fixed("POST", "/v1/task-types", {"name": "Payroll"}),
+    "task_types_get": on(task_type, "GET", "/v1/task-types/{id}"),
+    "task_types_update": on(task_type, "PATCH", "/v1/task-types/{id}", {"description": "d"}),
+    "task_types_archive": on(task_type, "POST", "/v1/task-types/{id}/archive"),
+    "task_types_unarchive": on(task_type, "POST", "/v1/task-types/{id}/unarchive"),
+    "task_generation_run": fixed("POST", "/v1/task-generation-runs"),
+    "task_subscriptions_list": on(entity, "GET", "/v1/entities/{id}/task-subscriptions"),
+    "task_subscriptions_put": new_subscription,
+    "task_subscriptions_delete": on(subscription, "DELETE", "/v1/entities/{id}"),
+    "entity_tasks_list": on(entity, "GET", "/v1/entities/{id}/tasks"),
+    "tasks_create": on(entity, "POST", "/v1/entities/{id}/tasks", {"title": "Call the bank"}),
+    "tasks_list": fixed("GET", "/v1/tasks"),
+    "tasks_get": on(task, "GET", "/v1/tasks/{id}"),
+    "tasks_update": on(task, "PATCH", "/v1/tasks/{id}", {"title": "Renamed"}),
+    "tasks_advance": on(task, "POST", "/v1/tasks/{id}/advance"),
+    "task_inputs_create": on(task, "POST", "/v1/tasks/{id}/inputs", {"name": "Receipts"}),
+    "task_input_files_upload": upload_to(task_input_slot, "/v1/tasks/{id}/files"),
+    "task_outputs_create": on(task, "POST", "/v1/tasks/{id}/outputs", {"name": "Tax slip"}),
+    "task_outputs_update": on(
+        task_output_doc, "PATCH", "/v1/tasks/{id}", {"visible_to_client": False}
+    ),
+    "task_outputs_deliver": upload_to(task_output_doc, "/v1/tasks/{id}/file"),
 }
 
 

@@ -51,6 +51,8 @@ from practice_api.reminders.scheduled import remind_periodically
 from practice_api.runtime import Runtime
 from practice_api.settings import Settings
 from practice_api.shares.router import router as shares_router
+from practice_api.tasks.generation import generate_periodically
+from practice_api.tasks.router import router as tasks_router
 from practice_api.users.router import router as users_router
 from practice_api.webhooks.router import router as webhooks_router
 
@@ -76,6 +78,7 @@ ROUTERS = (
     file_requests_create_router,
     file_requests_router,
     portal_file_requests_router,
+    tasks_router,
 )
 
 DESCRIPTION = """
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         purging: asyncio.Task[None] | None = None
         reminding: asyncio.Task[None] | None = None
         digesting: asyncio.Task[None] | None = None
+        generating: asyncio.Task[None] | None = None
         if runtime.dispatcher is not None:
             runtime.dispatcher.start()
             # The periodic jobs run where the dispatcher runs (here, or in the workers).
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     runtime.sessionmaker, settings, stop_purging, runtime.dispatcher.wake
                 )
             )
+            generating = asyncio.create_task(generate_periodically(runtime, stop_purging))
         if settings.environment != "test":
             # Everything built so far (modules, routes, schemas) lives as long as the
             # process: keep it out of the collector, so full collections stay short.
@@ -153,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await reminding
             if digesting is not None:
                 await digesting
+            if generating is not None:
+                await generating
             if runtime.dispatcher is not None:
                 await runtime.dispatcher.stop()
             await runtime.engine.dispose()

@@ -89,6 +89,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from practice_api.events.dispatcher import Dispatcher
     from practice_api.files.scheduled import purge_once, purge_periodically
     from practice_api.reminders.scheduled import remind_once, remind_periodically
+    from practice_api.tasks.generation import generate_periodically, generate_tasks
 
     runtime = build_runtime(settings)
     log = logging.getLogger("practice_api.worker")
@@ -109,6 +110,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             if args.once:
                 await remind_once(runtime)
                 await build_due_digests(runtime.sessionmaker)
+                await generate_tasks(runtime.sessionmaker)
                 await dispatcher.drain()
                 await purge_once(runtime)
             elif args.exit_when_idle:
@@ -124,6 +126,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                         runtime.sessionmaker, settings, stop_purging, dispatcher.wake
                     )
                 )
+                # So are the recurring tasks (idempotent: any number of workers may run it).
+                generating = asyncio.create_task(generate_periodically(runtime, stop_purging))
                 try:
                     await dispatcher.run()
                 finally:
@@ -131,6 +135,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
                     await purging
                     await reminding
                     await digesting
+                    await generating
         finally:
             await dispatcher.aclose()
             await runtime.engine.dispose()
@@ -138,6 +143,27 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         print(f"worker {dispatcher.name} delivered {dispatcher.delivered}", flush=True)
 
     asyncio.run(run())
+    return 0
+
+
+def cmd_generate_tasks(settings: Settings, args: argparse.Namespace) -> int:
+    """One round of recurring task generation (idempotent; safe next to running workers)."""
+    import uuid
+
+    from practice_api.app import build_runtime
+    from practice_api.tasks.generation import generate_tasks
+
+    runtime = build_runtime(settings)
+
+    async def run() -> int:
+        try:
+            firm = uuid.UUID(args.firm) if args.firm else None
+            return await generate_tasks(runtime.sessionmaker, firm)
+        finally:
+            await runtime.engine.dispose()
+
+    created = asyncio.run(run())
+    print(f"generated {created} task(s)", flush=True)
     return 0
 
 
@@ -251,13 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--once",
         action="store_true",
-        help="send due reminders, gather due daily digests, deliver what is due now, purge "
+        help="send due reminders, gather due daily digests, generate due recurring tasks, "
+        "deliver what is due now, purge "
         "expired deleted files, then exit",
     )
     worker.add_argument(
         "--exit-when-idle", action="store_true", help="exit when nothing is due (batch jobs)"
     )
     worker.set_defaults(func=cmd_worker)
+
+    generate = commands.add_parser(
+        "generate-tasks", help="create the due tasks of recurring task types, then exit"
+    )
+    generate.add_argument("--firm", help="only this firm (id)")
+    generate.set_defaults(func=cmd_generate_tasks)
 
     openapi = commands.add_parser("openapi", help="print or write the OpenAPI spec")
     openapi.add_argument("--output", "-o", help="file to write (default: standard output)")

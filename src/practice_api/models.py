@@ -37,6 +37,14 @@ from practice_api.reminders.models import (
     ReminderSlot,
 )
 from practice_api.shares.models import Share
+from practice_api.tasks.models import (
+    Task,
+    TaskInput,
+    TaskInputFile,
+    TaskOutput,
+    TaskSubscription,
+    TaskType,
+)
 from practice_api.users.models import User
 from practice_api.webhooks.models import WebhookEndpoint
 
@@ -75,6 +83,12 @@ __all__ = [
     "ReminderSlot",
     "Share",
     "StoredFile",
+    "Task",
+    "TaskInput",
+    "TaskInputFile",
+    "TaskOutput",
+    "TaskSubscription",
+    "TaskType",
     "User",
     "WebhookEndpoint",
 ]

@@ -222,6 +222,13 @@ class Settings(BaseSettings):
         description="How often the dispatcher (in the API process or `practice-api worker`) "
         "purges deleted files past their retention; 0 turns purging off.",
     )
+    task_generation_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often the dispatcher (in the API process or `practice-api worker`) "
+        "generates the tasks of recurring task types; 0 turns it off (run "
+        "`practice-api generate-tasks` from a scheduler instead).",
+    )
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -115,6 +115,8 @@ class Ordering:
 def _encode_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return {"t": "dt", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"t": "date", "v": value.isoformat()}
     if isinstance(value, uuid.UUID):
         return {"t": "uuid", "v": str(value)}
     return value
@@ -129,6 +131,8 @@ def _decode_value(value: Any, expected: type) -> Any:
             if decoded.tzinfo is None:
                 raise ValueError("naive datetime in cursor")
             return decoded
+        if kind == "date" and isinstance(raw, str) and expected is dt.date:
+            return dt.date.fromisoformat(raw)
         if kind == "uuid" and isinstance(raw, str) and expected is uuid.UUID:
             return uuid.UUID(raw)
         raise ValueError("bad cursor value")

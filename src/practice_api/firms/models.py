@@ -16,3 +16,5 @@ class Firm(IdMixin, TimestampMixin, VersionedMixin, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The local hour (0-23, in ``time_zone``) daily digests go out.
     digest_hour: Mapped[int] = mapped_column(default=8)
+    # Recurring tasks are generated this many days before their period starts.
+    task_days_ahead: Mapped[int] = mapped_column(default=7)

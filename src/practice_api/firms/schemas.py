@@ -42,6 +42,11 @@ class FirmRead(ReadModel):
         description="The hour (0-23, in the firm's time zone) daily digest e-mails go out.",
         examples=[8],
     )
+    task_days_ahead: int = Field(
+        description="Recurring tasks are generated this many days before their period starts "
+        "(in the firm's time zone).",
+        examples=[7],
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -54,6 +59,7 @@ class FirmUpdate(PatchModel):
     digest_hour: int | None = Field(
         default=None, ge=0, le=23, description="Local hour of the daily digest e-mails."
     )
+    task_days_ahead: int | None = Field(default=None, ge=0, le=366)
 
 
 class FirmSignup(InputModel):

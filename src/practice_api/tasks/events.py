@@ -1,0 +1,199 @@
+"""Event types of tasks, and who hears of them.
+
+* ``task.assigned``: the new assignee (in-app and e-mail).
+* ``task.input_received``: the task's assignee (in-app and e-mail), when a file fills an
+  input slot (a contact's upload, or staff's).
+* ``task.output_delivered``: when the output is ``visible_to_client``, the active contacts
+  with access to the entity (in-app and e-mail, through their own preferences).
+* Everything else (created, updated, advanced, done, task types, subscriptions) goes to the
+  activity log and to webhooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.contacts.models import Contact, EntityContact
+from practice_api.events import catalogue
+from practice_api.events.catalogue import (
+    IN_APP_AND_EMAIL,
+    ChangesPayload,
+    EventType,
+    Recipient,
+    _text,
+    payload_users,
+)
+from practice_api.events.models import Event
+from practice_api.tasks.models import Task
+
+
+class TaskTypePayload(ChangesPayload):
+    task_type_id: uuid.UUID
+    name: str | None = None
+
+
+class TaskSubscriptionPayload(catalogue.Payload):
+    task_type_id: uuid.UUID
+    task_type_name: str | None = None
+    starts_on: dt.date | None = None
+
+
+class TaskPayload(ChangesPayload):
+    task_id: uuid.UUID
+    title: str | None = None
+    task_type_id: uuid.UUID | None = None
+    stage: str | None = None
+    status: str | None = None
+    origin: str | None = Field(default=None, description="staff, client or recurrence")
+    period: str | None = None
+    due_date: dt.date | None = None
+    assignee_id: uuid.UUID | None = Field(default=None, description="The assigned staff user.")
+    from_stage: str | None = Field(default=None, description="On a stage move: where it was.")
+    to_stage: str | None = Field(default=None, description="On a stage move: where it is.")
+    note: str | None = None
+
+
+class TaskDocumentPayload(catalogue.Payload):
+    task_id: uuid.UUID
+    title: str | None = None
+    input_id: uuid.UUID | None = Field(default=None, description="The filled input slot.")
+    output_id: uuid.UUID | None = Field(default=None, description="The delivered output.")
+    document_name: str | None = None
+    file_id: uuid.UUID | None = None
+    file_name: str | None = None
+    due_date: dt.date | None = None
+    visible_to_client: bool | None = None
+
+
+async def task_assignee(session: AsyncSession, event: Event) -> list[Recipient]:
+    """The task's assignee as it is now."""
+    try:
+        task_id = uuid.UUID(str(event.payload.get("task_id")))
+    except ValueError:
+        return []
+    assignee = await session.scalar(
+        select(Task.assignee_id).where(Task.id == task_id, Task.firm_id == event.firm_id)
+    )
+    return [Recipient("staff", assignee)] if assignee else []
+
+
+async def entity_contacts_if_visible(session: AsyncSession, event: Event) -> list[Recipient]:
+    """The active contacts with access to the entity, when the output is for the client."""
+    if event.entity_id is None or not event.payload.get("visible_to_client"):
+        return []
+    ids = await session.scalars(
+        select(Contact.id)
+        .join(EntityContact, EntityContact.contact_id == Contact.id)
+        .where(
+            EntityContact.entity_id == event.entity_id,
+            Contact.firm_id == event.firm_id,
+            Contact.portal_status == "active",
+        )
+    )
+    return [Recipient("contact", contact_id) for contact_id in ids]
+
+
+_TYPES = [
+    EventType(
+        "task_type.created",
+        "A task type was added to the firm's catalogue.",
+        TaskTypePayload,
+        _text("{actor} added the task type {name}"),
+    ),
+    EventType(
+        "task_type.updated",
+        "A task type changed (new tasks use the new stages and documents).",
+        TaskTypePayload,
+        _text("{actor} changed the task type {name}"),
+    ),
+    EventType(
+        "task_type.archived",
+        "A task type was archived: no new tasks; existing ones stay.",
+        TaskTypePayload,
+        _text("{actor} archived the task type {name}"),
+    ),
+    EventType(
+        "task_type.unarchived",
+        "An archived task type was put back in use.",
+        TaskTypePayload,
+        _text("{actor} put the task type {name} back in use"),
+    ),
+    EventType(
+        "task_subscription.created",
+        "An entity was subscribed to a recurring task type.",
+        TaskSubscriptionPayload,
+        _text("{actor} subscribed a client to {task_type_name}"),
+    ),
+    EventType(
+        "task_subscription.deleted",
+        "An entity's subscription to a recurring task type ended (its tasks stay).",
+        TaskSubscriptionPayload,
+        _text("{actor} unsubscribed a client from {task_type_name}"),
+    ),
+    EventType(
+        "task.created",
+        "A task was created: by staff, requested by a client, or generated for a period.",
+        TaskPayload,
+        _text("{actor} created the task {title}"),
+    ),
+    EventType(
+        "task.assigned",
+        "A task was assigned to a staff user.",
+        TaskPayload,
+        _text("{actor} assigned you the task {title}"),
+        payload_users("assignee_id"),
+        IN_APP_AND_EMAIL,
+        audience_text="the new assignee",
+    ),
+    EventType(
+        "task.updated",
+        "A task's title, description, due date, assignee or status changed (see `changes`).",
+        TaskPayload,
+        _text("{actor} changed the task {title}"),
+    ),
+    EventType(
+        "task.advanced",
+        "A task moved to another stage (`from_stage` -> `to_stage`).",
+        TaskPayload,
+        _text("{actor} moved the task {title} to {to_stage}"),
+    ),
+    EventType(
+        "task.done",
+        "A task reached its last stage (done).",
+        TaskPayload,
+        _text("{actor} completed the task {title}"),
+    ),
+    EventType(
+        "task.input_received",
+        "A file was put into a task's input slot (by a contact or by staff).",
+        TaskDocumentPayload,
+        _text("{actor} supplied {document_name} for {title}"),
+        task_assignee,
+        IN_APP_AND_EMAIL,
+        audience_text="the task's assignee",
+    ),
+    EventType(
+        "task.output_delivered",
+        "Staff attached the file of a task's output document.",
+        TaskDocumentPayload,
+        _text("{actor} delivered {document_name}"),
+        entity_contacts_if_visible,
+        IN_APP_AND_EMAIL,
+        audience_text="when the output is visible to the client: the active contacts with "
+        "access to the entity (through their preferences)",
+    ),
+]
+
+
+def register() -> None:
+    for event_type in _TYPES:
+        if catalogue.get(event_type.name) is None:
+            catalogue.register(event_type)
+
+
+register()
