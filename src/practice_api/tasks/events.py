@@ -28,6 +28,7 @@ from practice_api.events.catalogue import (
     _text,
     payload_users,
 )
+from practice_api.events.links import register_link_kind
 from practice_api.events.models import Event
 from practice_api.tasks.models import Task
 
@@ -104,24 +105,28 @@ _TYPES = [
         "A task type was added to the firm's catalogue.",
         TaskTypePayload,
         _text("{actor} added the task type {name}"),
+        link="task_type",
     ),
     EventType(
         "task_type.updated",
         "A task type changed (new tasks use the new stages and documents).",
         TaskTypePayload,
         _text("{actor} changed the task type {name}"),
+        link="task_type",
     ),
     EventType(
         "task_type.archived",
         "A task type was archived: no new tasks; existing ones stay.",
         TaskTypePayload,
         _text("{actor} archived the task type {name}"),
+        link="task_type",
     ),
     EventType(
         "task_type.unarchived",
         "An archived task type was put back in use.",
         TaskTypePayload,
         _text("{actor} put the task type {name} back in use"),
+        link="task_type",
     ),
     EventType(
         "task_subscription.created",
@@ -140,6 +145,7 @@ _TYPES = [
         "A task was created: by staff, requested by a client, or generated for a period.",
         TaskPayload,
         _text("{actor} created the task {title}"),
+        link="task",
     ),
     EventType(
         "task.assigned",
@@ -149,24 +155,28 @@ _TYPES = [
         payload_users("assignee_id"),
         IN_APP_AND_EMAIL,
         audience_text="the new assignee",
+        link="task",
     ),
     EventType(
         "task.updated",
         "A task's title, description, due date, assignee or status changed (see `changes`).",
         TaskPayload,
         _text("{actor} changed the task {title}"),
+        link="task",
     ),
     EventType(
         "task.advanced",
         "A task moved to another stage (`from_stage` -> `to_stage`).",
         TaskPayload,
         _text("{actor} moved the task {title} to {to_stage}"),
+        link="task",
     ),
     EventType(
         "task.done",
         "A task reached its last stage (done).",
         TaskPayload,
         _text("{actor} completed the task {title}"),
+        link="task",
     ),
     EventType(
         "task.input_received",
@@ -176,6 +186,7 @@ _TYPES = [
         task_assignee,
         IN_APP_AND_EMAIL,
         audience_text="the task's assignee",
+        link="task",
     ),
     EventType(
         "task.output_delivered",
@@ -186,11 +197,17 @@ _TYPES = [
         IN_APP_AND_EMAIL,
         audience_text="when the output is visible to the client: the active contacts with "
         "access to the entity (through their preferences)",
+        link="task_output",
     ),
 ]
 
 
 def register() -> None:
+    register_link_kind("task_type", staff="/settings/task-types/{task_type_id}")
+    register_link_kind(
+        "task", staff="/tasks/{task_id}", portal="/clients/{entity_id}/tasks/{task_id}"
+    )
+    register_link_kind("task_output", staff="/tasks/{task_id}", portal="/documents/{output_id}")
     for event_type in _TYPES:
         if catalogue.get(event_type.name) is None:
             catalogue.register(event_type)
