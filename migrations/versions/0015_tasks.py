@@ -1,7 +1,7 @@
 """tasks: types, subscriptions, tasks, input slots and files, outputs; firm task_days_ahead
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-25 13:51:11.509626
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import practice_api.db
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
