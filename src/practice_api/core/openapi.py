@@ -70,6 +70,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "portal files": "Portal files: what is shared with a contact, and contributors' uploads.",
     "file-requests": "Requests to a client for files, item by item, with a review cycle.",
     "reminders": "Reminder schedules for open requests (firm default and per request).",
+    "tasks": "Task types, recurring tasks per client, stages, and the documents a task "
+    "receives (input slots) and delivers (output documents).",
     "webhook events": "The events delivered to webhook endpoints (signed POSTs to your URL).",
 }
 

@@ -43,6 +43,7 @@ class FirmRead(ReadModel):
         examples=[8],
     )
     task_days_ahead: int = Field(
+        default=7,
         description="Recurring tasks are generated this many days before their period starts "
         "(in the firm's time zone).",
         examples=[7],
