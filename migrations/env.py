@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from practice_api.db import make_engine
@@ -37,6 +39,15 @@ def _configure(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     engine = make_engine(database_url(), pool=False)
+    if engine.dialect.name == "sqlite":
+        # Batch migrations rebuild a table as copy + DROP + rename: with foreign keys on,
+        # the DROP would cascade and delete every row that references it (a firm's data).
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.close()
+
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
         await connection.commit()

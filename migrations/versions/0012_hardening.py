@@ -1,4 +1,4 @@
-"""hardening: atomic rate-limit counters replace the per-hit rows
+"""hardening: atomic rate-limit counters replace the per-hit rows; webhook secrets encrypted
 
 Revision ID: 0012
 Revises: 0010
@@ -31,9 +31,36 @@ def upgrade() -> None:
     with op.batch_alter_table("rate_limit_hits", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_limit_hits_bucket_at")
     op.drop_table("rate_limit_hits")
+    _webhook_secrets(encrypt=True)
+
+
+def _webhook_secrets(*, encrypt: bool) -> None:
+    """Encrypt (or, going down, decrypt) the stored webhook signing secrets with the key
+    derived from PRACTICE_SECRET_KEY (see practice_api.core.secretbox)."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, secret, previous_secret FROM webhook_endpoints")).all()
+    if not rows:
+        return
+    from practice_api.settings import Settings
+
+    box = Settings().secret_box
+    convert = box.reseal if encrypt else box.open
+    for row_id, secret, previous in rows:
+        bind.execute(
+            sa.text(
+                "UPDATE webhook_endpoints SET secret = :secret, previous_secret = :previous "
+                "WHERE id = :id"
+            ),
+            {
+                "id": row_id,
+                "secret": convert(secret),
+                "previous": convert(previous) if previous else None,
+            },
+        )
 
 
 def downgrade() -> None:
+    _webhook_secrets(encrypt=False)
     op.create_table(
         "rate_limit_hits",
         sa.Column("bucket", sa.String(length=300), nullable=False),

@@ -74,9 +74,36 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_config=None,
-        proxy_headers=True,
+        # Client addresses come from PRACTICE_TRUSTED_PROXIES (core.client_address), never
+        # from uvicorn believing any X-Forwarded-For sent from 127.0.0.1.
+        proxy_headers=False,
         access_log=True,
     )
+    return 0
+
+
+def cmd_reencrypt_secrets(settings: Settings, _: argparse.Namespace) -> int:
+    """Re-encrypt stored webhook secrets with the current PRACTICE_SECRET_KEY (rotation)."""
+    from sqlalchemy import select
+
+    from practice_api.app import build_runtime
+    from practice_api.webhooks.models import WebhookEndpoint
+
+    runtime = build_runtime(settings)
+    box = settings.secret_box
+
+    async def run() -> int:
+        async with runtime.sessionmaker() as session, session.begin():
+            endpoints = (await session.scalars(select(WebhookEndpoint))).all()
+            for endpoint in endpoints:
+                endpoint.secret = box.reseal(endpoint.secret)
+                if endpoint.previous_secret:
+                    endpoint.previous_secret = box.reseal(endpoint.previous_secret)
+        await runtime.engine.dispose()
+        return len(endpoints)
+
+    count = asyncio.run(run())
+    print(f"re-encrypted the secrets of {count} webhook endpoint(s) with the current key")
     return 0
 
 
@@ -266,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "reencrypt-secrets",
+        help="re-encrypt stored webhook secrets with the current secret key (key rotation)",
+    ).set_defaults(func=cmd_reencrypt_secrets)
     commands.add_parser("demo", help="create the demo firm on an empty database").set_defaults(
         func=cmd_demo
     )

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from practice_api.core.secretbox import SecretBox
+
 # What accounting and audit work exchanges: documents, spreadsheets, scans, mail, archives.
 DEFAULT_UPLOAD_TYPES = (
     "application/pdf",
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
         default=None,
         description="JWT signing key. Generated and kept in the data folder when unset "
         "(refused in production).",
+    )
+    previous_secret_keys: list[str] = Field(
+        default_factory=list,
+        description="Former secret keys, still accepted to decrypt stored webhook secrets "
+        "while rotating (see practice_api.core.secretbox).",
     )
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
@@ -273,6 +280,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'practice.db').resolve()}"
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Encrypts secrets kept for reading back (webhook signing secrets)."""
+        return SecretBox(self.signing_key, self.previous_secret_keys)
 
     @cached_property
     def signing_key(self) -> str:

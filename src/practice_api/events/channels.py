@@ -146,12 +146,13 @@ async def send_email(job: Job, mailer: Mailer, settings: Settings) -> Outcome:
     return Outcome("delivered")
 
 
-def _secrets(endpoint: WebhookEndpoint) -> list[str]:
+def _secrets(endpoint: WebhookEndpoint, settings: Settings) -> list[str]:
+    """The plain signing secrets (stored encrypted, see core.secretbox)."""
     keys = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret and expires is not None and expires > utcnow():
         keys.append(endpoint.previous_secret)
-    return keys
+    return [settings.secret_box.open(key) for key in keys]
 
 
 async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) -> Outcome:
@@ -173,7 +174,7 @@ async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) ->
         "Content-Type": "application/json",
         "User-Agent": "practice-api-webhooks/1",
         signing.SIGNATURE_HEADER: signing.signature_header(
-            _secrets(endpoint), timestamp, job.delivery_id, body
+            _secrets(endpoint, settings), timestamp, job.delivery_id, body
         ),
         signing.DELIVERY_HEADER: str(job.delivery_id),
         signing.EVENT_HEADER: job.event.type,

@@ -85,9 +85,9 @@ async def create_endpoint(
     runtime: RuntimeDep,
     principal: CanManageWebhooks,
 ) -> WebhookEndpointWithSecret:
-    endpoint = await service.create_endpoint(session, principal, body, runtime.settings)
+    endpoint, secret = await service.create_endpoint(session, principal, body, runtime.settings)
     created(response, f"/v1/webhook-endpoints/{endpoint.id}", endpoint.version)
-    return WebhookEndpointWithSecret.model_validate(endpoint)
+    return WebhookEndpointWithSecret.model_validate(endpoint).model_copy(update={"secret": secret})
 
 
 @router.get(
@@ -163,10 +163,12 @@ async def rotate_secret(
     runtime: RuntimeDep,
     principal: CanManageWebhooks,
 ) -> WebhookSecret:
-    endpoint = await service.rotate_secret(session, principal, endpoint_id, runtime.settings)
+    endpoint, secret = await service.rotate_secret(
+        session, principal, endpoint_id, runtime.settings
+    )
     updated(response, endpoint.version)
     return WebhookSecret(
-        secret=endpoint.secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
+        secret=secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
     )
 
 

@@ -65,9 +65,11 @@ async def _record(
 
 async def create_endpoint(
     session: AsyncSession, principal: Principal, data: WebhookEndpointCreate, settings: Settings
-) -> WebhookEndpoint:
+) -> tuple[WebhookEndpoint, str]:
+    """The new endpoint and its plain secret (stored encrypted; shown once)."""
     await _check_url(data.url, settings)
     endpoints = WebhookEndpointRepository(session, principal.firm_id)
+    secret = new_secret()
     endpoint = endpoints.add(
         WebhookEndpoint(
             firm_id=principal.firm_id,
@@ -75,13 +77,13 @@ async def create_endpoint(
             description=data.description,
             event_types=data.event_types,
             active=data.active,
-            secret=new_secret(),
+            secret=settings.secret_box.seal(secret),
             created_by=principal.id,
         )
     )
     await session.flush()
     await _record(session, principal, "webhook_endpoint.created", endpoint)
-    return endpoint
+    return endpoint, secret
 
 
 async def update_endpoint(
@@ -113,13 +115,15 @@ async def rotate_secret(
     principal: Principal,
     endpoint_id: uuid.UUID,
     settings: Settings,
-) -> WebhookEndpoint:
+) -> tuple[WebhookEndpoint, str]:
+    """The endpoint and its new plain secret (stored encrypted; shown once)."""
     endpoint = await WebhookEndpointRepository(session, principal.firm_id).get_or_404(endpoint_id)
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = utcnow() + dt.timedelta(
         seconds=settings.webhook_secret_grace_seconds
     )
-    endpoint.secret = new_secret()
+    secret = new_secret()
+    endpoint.secret = settings.secret_box.seal(secret)
     await session.flush()
     await _record(
         session,
@@ -128,7 +132,7 @@ async def rotate_secret(
         endpoint,
         {"secret": {"old": "(rotated)", "new": "(rotated)"}},
     )
-    return endpoint
+    return endpoint, secret
 
 
 async def delete_endpoint(
