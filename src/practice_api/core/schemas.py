@@ -124,3 +124,14 @@ QueryDateTime = Annotated[
     BeforeValidator(_rfc3339_text),
     AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=dt.UTC)),
 ]
+
+
+def _iso_date_text(value: Any) -> Any:
+    # Pydantic would also read numbers ("0") as Unix times; the published format is a date.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date, e.g. 2026-01-31")
+    return value
+
+
+# A date given in a query string or form: YYYY-MM-DD only.
+QueryDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]

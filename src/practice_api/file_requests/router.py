@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
@@ -16,6 +15,7 @@ from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params, paginate
+from practice_api.core.schemas import QueryDate
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.file_requests import service
 from practice_api.file_requests.csv_body import CSV_CONTENT, CSV_PARAMETERS, CsvBodyRoute
@@ -205,8 +205,8 @@ def request_filters(
         uuid.UUID | None, Query(description="Addressed to this contact.")
     ] = None,
     created_by: Annotated[uuid.UUID | None, Query(description="Created by this user.")] = None,
-    due_before: Annotated[dt.date | None, Query(description="Due on or before.")] = None,
-    due_after: Annotated[dt.date | None, Query(description="Due on or after.")] = None,
+    due_before: Annotated[QueryDate | None, Query(description="Due on or before.")] = None,
+    due_after: Annotated[QueryDate | None, Query(description="Due on or after.")] = None,
 ) -> RequestFilters:
     return RequestFilters(
         status=status,

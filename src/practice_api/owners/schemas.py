@@ -22,7 +22,7 @@ class OwnerRead(ReadModel):
     active: bool = Field(
         default=True,
         description="False for a deactivated staff user: still shown with the clients they "
-        "own, but not choosable as the owner of a client (422 `owner_inactive`)."
+        "own, but not choosable as the owner of a client (422 `owner_inactive`).",
     )
     entity_count: int = Field(description="How many entities this owner owns.")
     created_at: dt.datetime

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from practice_api.core.schemas import InputModel
 
@@ -24,7 +24,7 @@ class ReminderSettingsRead(BaseModel):
 
 class ReminderSettingsUpdate(InputModel):
     enabled: bool = True
-    offsets: list[int] = Field(
+    offsets: list[StrictInt] = Field(
         min_length=0, max_length=20, description=OFFSETS_DESCRIPTION, examples=[[-3, -1, 0, 3, 7]]
     )
     every_days: int = Field(ge=1, le=365)
@@ -34,7 +34,7 @@ class ReminderOverride(InputModel):
     """A subject's own schedule; absent fields follow the firm's default."""
 
     enabled: bool = Field(default=True, description="`false`: no automatic reminders for it.")
-    offsets: list[int] | None = Field(
+    offsets: list[StrictInt] | None = Field(
         default=None, max_length=20, description=OFFSETS_DESCRIPTION + " Default: the firm's."
     )
     every_days: int | None = Field(
