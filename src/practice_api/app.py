@@ -18,6 +18,7 @@ from practice_api.auth.service import session_is_live
 from practice_api.contacts.router import groups_router as contact_groups_router
 from practice_api.contacts.router import router as contacts_router
 from practice_api.core.body_limit import BodyLimitMiddleware, upload_paths
+from practice_api.core.caller_limit import CallerRateLimitMiddleware
 from practice_api.core.errors import install_error_handlers
 from practice_api.core.idempotency import IdempotencyMiddleware
 from practice_api.core.openapi import build_openapi
@@ -213,9 +214,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Accept-Ranges",
                 "Deprecation",
                 "Sunset",
+                "RateLimit",
+                "RateLimit-Policy",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
             ],
         )
     app.add_middleware(TextGuardMiddleware)
+    app.add_middleware(
+        CallerRateLimitMiddleware,
+        tokens=lambda: app.state.tokens,
+        sessionmaker=lambda: app.state.sessionmaker,
+        in_database=settings.resolved_database_url.startswith("postgresql"),
+        limit=settings.rate_limit_requests,
+        window_seconds=settings.rate_limit_window_seconds,
+        per_firm=settings.rate_limit_per_firm,
+    )
     # Bodies are capped while they are read, before authentication or parsing.
     app.add_middleware(
         BodyLimitMiddleware,

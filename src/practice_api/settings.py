@@ -113,6 +113,16 @@ class Settings(BaseSettings):
         description="Serve Swagger UI at /docs; unset: on except when "
         "PRACTICE_ENVIRONMENT=production.",
     )
+    rate_limit_requests: int = Field(
+        default=6000,
+        ge=1,
+        description="Requests each signed-in caller may make per rate_limit_window_seconds.",
+    )
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_per_firm: dict[str, int] = Field(
+        default_factory=dict,
+        description="A firm's own per-caller limit: JSON object of firm id to requests.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
