@@ -61,3 +61,42 @@ def test_the_gate_catches_a_break_and_lets_a_new_major_through(tmp_path: Path) -
     current.write_text(json.dumps(_tiny("2.0.0", ["/v1/a"])))
     code, report = _gate(released, current)
     assert code == 0, report
+
+
+def _with_payload(properties: dict[str, object], required: list[str]) -> dict[str, object]:
+    schema = {"type": "object", "properties": properties, "required": required}
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1.0.0"},
+        "paths": {
+            "/v1/thing": {
+                "get": {
+                    "operationId": "thing",
+                    "responses": {"200": {"description": "OK", "content": content}},
+                }
+            }
+        },
+        "webhooks": {
+            "thing.changed": {
+                "post": {
+                    "requestBody": {"content": content},
+                    "responses": {"200": {"description": "OK"}},
+                }
+            }
+        },
+        "components": {"schemas": {"Thing": schema}},
+    }
+
+
+def test_answers_and_webhook_payloads_may_grow_but_not_shrink(tmp_path: Path) -> None:
+    released, current = tmp_path / "v1.json", tmp_path / "current.json"
+    released.write_text(json.dumps(_with_payload({"a": {"type": "string"}}, ["a"])))
+    grown = {"a": {"type": "string"}, "b": {"type": "integer"}}
+    current.write_text(json.dumps(_with_payload(grown, ["a", "b"])))
+    code, report = _gate(released, current)
+    assert code == 0, report  # a new required field in what we send breaks no reader
+
+    current.write_text(json.dumps(_with_payload({"b": {"type": "integer"}}, ["b"])))
+    code, report = _gate(released, current)
+    assert code == 1 and "/paths/~1webhooks~1thing.changed/" in report, report
