@@ -102,6 +102,27 @@ HEADERS: dict[str, dict[str, Any]] = {
         "same `Idempotency-Key` (nothing was done again).",
         "schema": {"type": "string", "enum": ["true"]},
     },
+    "RateLimit": {
+        "description": "The caller's budget now (draft-ietf-httpapi-ratelimit-headers): "
+        '`"caller";r=<requests left>;t=<seconds until the window resets>`.',
+        "schema": {"type": "string", "examples": ['"caller";r=5999;t=42']},
+    },
+    "RateLimit-Policy": {
+        "description": 'The caller\'s quota: `"caller";q=<requests>;w=<window seconds>`.',
+        "schema": {"type": "string", "examples": ['"caller";q=6000;w=60']},
+    },
+    "RateLimit-Limit": {
+        "description": "Requests allowed per window (the older header trio).",
+        "schema": {"type": "integer", "examples": [6000]},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in this window.",
+        "schema": {"type": "integer", "examples": [5999]},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the window resets.",
+        "schema": {"type": "integer", "examples": [42]},
+    },
     "WWW-Authenticate": {
         "description": "How to authenticate: `Bearer`.",
         "schema": {"type": "string", "examples": ["Bearer"]},
@@ -167,6 +188,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 BINARY_SCHEMA = {"type": "string", "format": "binary"}
+RATE_LIMIT_HEADERS = (
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+)
 
 
 def header_ref(name: str) -> dict[str, str]:
@@ -223,6 +251,8 @@ def complete(spec: dict[str, Any]) -> None:
         responses.setdefault("400", _problem_response("Malformed request"))
         if "security" not in operation:
             operation["security"] = []  # public: no token needed
+        if operation["security"]:  # signed-in callers have a budget (core/caller_limit.py)
+            responses.setdefault("429", _problem_response("Rate limited"))
         if method == "post" and operation["security"]:
             _document_idempotency(operation)
         _document_headers(method, operation)
@@ -350,6 +380,9 @@ def _document_headers(method: str, operation: dict[str, Any]) -> None:
             headers["Retry-After"] = header_ref("Retry-After")
         elif status == "416":
             headers["Content-Range"] = header_ref("Content-Range")
+        if operation["security"] and (status.startswith("2") or status == "429"):
+            for name in RATE_LIMIT_HEADERS:
+                headers[name] = header_ref(name)
         if operation.get("deprecated") and status.startswith("2"):
             headers["Deprecation"] = header_ref("Deprecation")
             headers["Sunset"] = header_ref("Sunset")
