@@ -357,8 +357,8 @@ def compile_case(meta: dict[str, Any], who: str, query: dict[str, str]) -> dict[
     """The SQL the API's repository runs for this case, with its parameters."""
     from sqlalchemy.dialects.postgresql import asyncpg as pg
 
-    from practice_api.auth.principals import Principal
     from practice_api.core.pagination import PageParams, page_query
+    from practice_api.core.principals import Principal
     from practice_api.entities.repository import ENTITY_ORDERING, EntityRepository
 
     principal = Principal(

@@ -8,7 +8,8 @@ from typing import Any
 
 from practice_api.activity.repository import ActivityFilters, entity_activity
 from practice_api.core.pagination import PageParams
-from practice_api.events.service import Actor, record_event
+from practice_api.core.principals import Actor
+from practice_api.events.service import record_event
 from tests.helpers import Api, problem
 
 

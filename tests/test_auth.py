@@ -12,7 +12,7 @@ import httpx
 from jose import jwt
 from sqlalchemy import update
 
-from practice_api.auth.models import RefreshToken
+from practice_api.access.models import RefreshToken
 from practice_api.core.time import utcnow
 from practice_api.settings import Settings
 from tests.helpers import PASSWORD, Actor, Api, problem

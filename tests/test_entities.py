@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from practice_api.auth import principals
+from practice_api.access import principals
 from practice_api.entities import dependents
 from practice_api.entities.dependents import register_dependent, unregister_dependent
 from tests.factories import create_entity, create_owner, events, owner_for

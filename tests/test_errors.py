@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from practice_api.auth.principals import CurrentStaff
+from practice_api.access.principals import CurrentStaff
 from practice_api.core.request_context import RequestIdFilter
 from practice_api.db import SessionDep, make_engine
 from practice_api.offices.models import Office

@@ -10,6 +10,7 @@ from typing import Any
 from practice_api.app import create_app
 from practice_api.events import catalogue
 from practice_api.events.catalogue import normalise_payload
+from practice_api.registry import register_all
 from practice_api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +72,7 @@ def test_event_routes_follow_the_conventions(tmp_path: Path) -> None:
 
 
 def test_payloads_are_normalised_to_json_and_misfits_kept() -> None:
+    register_all()
     owner = uuid.uuid4()
     data, fits = normalise_payload("entity.created", {"name": "A", "owner_user_id": owner})
     assert fits and data["owner_user_id"] == str(owner) and data["changes"] == {}

@@ -187,7 +187,7 @@ async def test_rolled_back_change_records_and_sends_nothing(
 
 
 async def _principal(app: FastAPI, user_id: str) -> Any:
-    from practice_api.auth.principals import Principal
+    from practice_api.core.principals import Principal
     from practice_api.users.models import User
 
     async with app.state.runtime.sessionmaker() as session:

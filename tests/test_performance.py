@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from practice_api.auth import principals
+from practice_api.access import principals
 from practice_api.core.security import PasswordHasher, hashing_concurrency
 from tests.factories import create_entity, create_owner, owner_for
 from tests.helpers import Actor, Api

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from practice_api import __version__
+from practice_api.access.sessions import session_is_live
+from practice_api.activity.router import entity_router as entity_activity_router
 from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
-from practice_api.auth.service import session_is_live
 from practice_api.contacts.router import groups_router as contact_groups_router
 from practice_api.contacts.router import router as contacts_router
 from practice_api.core.body_limit import BodyLimitMiddleware, upload_paths
@@ -25,6 +26,7 @@ from practice_api.core.openapi import build_openapi
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.security_headers import SecurityHeadersMiddleware
+from practice_api.core.storage import storage_from_settings
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.discussions.router import router as discussions_router
@@ -32,13 +34,11 @@ from practice_api.docs import install_docs
 from practice_api.entities.router import router as entities_router
 from practice_api.events.digests import digests_periodically
 from practice_api.events.dispatcher import Dispatcher
-from practice_api.events.openapi import install_webhook_docs
 from practice_api.events.outbox import WAKE_KEY
 from practice_api.file_requests.router import create_router as file_requests_create_router
 from practice_api.file_requests.router import router as file_requests_router
 from practice_api.files.router import router as files_router
 from practice_api.files.scheduled import purge_periodically
-from practice_api.files.storage import storage_from_settings
 from practice_api.firms.router import router as firms_router
 from practice_api.health.router import router as health_router
 from practice_api.notifications.router import router as notifications_router
@@ -47,6 +47,7 @@ from practice_api.owners.router import router as owners_router
 from practice_api.portal.file_requests import router as portal_file_requests_router
 from practice_api.portal.files import router as portal_files_router
 from practice_api.portal.router import router as portal_router
+from practice_api.registry import register_all
 from practice_api.reminders.router import router as reminder_settings_router
 from practice_api.reminders.scheduled import remind_periodically
 from practice_api.runtime import Runtime
@@ -55,6 +56,7 @@ from practice_api.shares.router import router as shares_router
 from practice_api.tasks.generation import generate_periodically
 from practice_api.tasks.router import router as tasks_router
 from practice_api.users.router import router as users_router
+from practice_api.webhooks.openapi import install_webhook_docs
 from practice_api.webhooks.router import router as webhooks_router
 
 ROUTERS = (
@@ -65,6 +67,7 @@ ROUTERS = (
     users_router,
     owners_router,
     entities_router,
+    entity_activity_router,
     shares_router,
     files_router,
     notifications_router,
@@ -118,6 +121,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    register_all()
     settings = settings or Settings()
     runtime = build_runtime(settings)
 

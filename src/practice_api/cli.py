@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from practice_api.core.request_context import RequestIdFilter
+from practice_api.registry import register_all
 from practice_api.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] [%(request_id)s] %(message)s"
@@ -358,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
+    register_all()  # event types, channels, principal loaders: before any command runs
     settings = Settings()
     result: int = args.func(settings, args)
     return result

@@ -1,96 +1,53 @@
-"""Engine, sessions, the declarative base and the per-request unit of work."""
+"""Engine, sessions and the per-request unit of work (the base and mixins: ``core.orm``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    ORMExecuteState,
-    Session,
-    declared_attr,
-    mapped_column,
-)
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import NullPool
-from sqlalchemy.types import TypeDecorator
 
 from practice_api.core.errors import AppError
-from practice_api.core.ids import new_id
-from practice_api.core.time import utcnow
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+# The declarative base and mixins live in core (no domain imports); models import them here.
+from practice_api.core.orm import (
+    NAMING_CONVENTION,
+    Base,
+    IdMixin,
+    JSONType,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+)
 
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
-
-
-# JSON on every backend (JSONB is not needed: we never query inside these documents).
-JSONType = JSON(none_as_null=True)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime()}
-
-
-class IdMixin:
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-
-
-class TimestampMixin:
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class VersionedMixin:
-    """Optimistic locking: the version is the ETag, and a concurrent write fails as stale."""
-
-    version: Mapped[int] = mapped_column(default=1)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.version}
+__all__ = [
+    "NAMING_CONVENTION",
+    "AfterCommit",
+    "Base",
+    "IdMixin",
+    "JSONType",
+    "SessionDep",
+    "TimestampMixin",
+    "UTCDateTime",
+    "VersionedMixin",
+    "after_commit",
+    "after_rollback",
+    "get_session",
+    "make_engine",
+    "make_sessionmaker",
+    "writes_on_get",
+]
 
 
 def make_engine(

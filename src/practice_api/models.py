@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and the test schema see all of them."""
 
-from practice_api.auth.models import AuthSession, RefreshToken
+from practice_api.access.models import AuthSession, RefreshToken
 from practice_api.contacts.models import (
     Contact,
     ContactGroup,

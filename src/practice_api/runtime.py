@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practice_api.core.security import PasswordHasher, TokenCodec
-from practice_api.files.storage import ObjectStorage
+from practice_api.core.storage import ObjectStorage
 from practice_api.settings import Settings
 
-if TYPE_CHECKING:
-    from practice_api.events.dispatcher import Dispatcher
+
+class BackgroundDispatcher(Protocol):
+    """The in-process outbox dispatcher (``events.dispatcher.Dispatcher``), as the app uses it."""
+
+    async def wake(self) -> None: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -26,7 +33,7 @@ class Runtime:
     # Where uploaded files live (local folder or S3), from PRACTICE_STORAGE_URL.
     storage: ObjectStorage
     # The in-process outbox dispatcher (None when PRACTICE_RUN_DISPATCHER=false).
-    dispatcher: Dispatcher | None = None
+    dispatcher: BackgroundDispatcher | None = None
 
 
 def get_runtime(request: Request) -> Runtime:

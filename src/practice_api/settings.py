@@ -193,7 +193,7 @@ class Settings(BaseSettings):
         description="After a secret rotation the old secret also signs for this long.",
     )
 
-    # Files (see practice_api.files.storage for the storage URL forms).
+    # Files (see practice_api.core.storage for the storage URL forms).
     storage_url: str | None = Field(
         default=None,
         description="Where uploaded files are kept: unset for the `files` folder inside the data "

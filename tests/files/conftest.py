@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from practice_api.files.storage import LocalStorage, ObjectStorage, storage_from_url
+from practice_api.core.storage import LocalStorage, ObjectStorage, storage_from_url
 from tests.conftest import IN_CI
 from tests.files.s3server import S3Server, seaweedfs, weed_binary
 

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from practice_api.core.storage import LocalStorage, ObjectStorage
 from practice_api.events.models import Event
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.repository import count_files_of_entity
-from practice_api.files.storage import LocalStorage, ObjectStorage
 from practice_api.files.transfer import get_storage
 from tests.factories import create_entity
 from tests.files import samples

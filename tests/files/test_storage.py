@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from practice_api.files.storage import (
+from practice_api.core.storage import (
     LocalStorage,
     ObjectNotFound,
     ObjectStorage,

@@ -15,8 +15,8 @@ from practice_api.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from practice_api.core.storage import LocalStorage
 from practice_api.files import sniff as s
-from practice_api.files.storage import LocalStorage
 from practice_api.files.upload import (
     MAX_NAME_BYTES,
     UploadPolicy,

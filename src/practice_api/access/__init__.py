@@ -1,1 +1,1 @@
-"""Who may do what on an entity: access levels, the permission matrix, policy dependencies."""
+"""Who is calling and who may: principals, sessions, the permission matrix, policy factories."""

@@ -20,14 +20,14 @@ Rows written with six cells get the contact cells from their scope.
 Outcomes: ``ok`` (2xx), ``403`` (visible but not allowed), ``404`` (not visible).
 
 For ``entity`` actions the column is the caller's access level on that entity
-(``access.levels.entity_access``); for ``firm`` actions the non-admin columns are all just
+(``entities.visibility.entity_access``); for ``firm`` actions the non-admin columns are all just
 "staff" and must agree. For ``contact_record`` actions (a contact in the firm's address
 book) the level is the strongest access the caller has on the entities the contact is
 granted on (``contacts.policy.contact_access``); every staff user of the firm sees the
 address book, so ``none`` is a visible-but-not-allowed 403 there, never a 404.
 
-Policies are built from this table (``access.policy``), so a route gets its rule by naming
-its action; ``ROUTE_ACTIONS`` classifies every route of the API, and
+Policies are built from this table (the factories of ``access.policy``), so a route gets
+its rule by naming its action; ``ROUTE_ACTIONS`` classifies every route of the API, and
 ``tests/test_permission_matrix.py`` calls every route as every column and compares.
 
 Later issues add rows (contacts, files, requests, portal) and classify their routes here.
@@ -53,7 +53,7 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 STAFF_LEVELS: tuple[Level, ...] = LEVELS[:6]
 CONTACT_LEVELS: tuple[Level, ...] = LEVELS[6:]
 Outcome = Literal["ok", "403", "404"]
-Scope = Literal["public", "signed_in", "firm", "entity", "contact_record", "portal"]
+Scope = Literal["public", "signed_in", "firm", "entity", "contact_record", "portal", "guest"]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from practice_api.activity import repository
-from practice_api.activity.policy import CanReadFirmActivity
+from practice_api.activity.policy import CanReadEntityActivity, CanReadFirmActivity
 from practice_api.activity.repository import ACTIVITY_ORDERING, ActivityFilters
 from practice_api.activity.schemas import ActivityPage
 from practice_api.activity.service import activity_page
@@ -16,6 +16,8 @@ from practice_api.core.schemas import QueryDateTime
 from practice_api.db import SessionDep
 
 router = APIRouter(prefix="/v1/activity", tags=["activity"])
+# An entity's timeline lives under the entity (and its tag) but is the activity domain's.
+entity_router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
 
 @router.get(
@@ -52,5 +54,33 @@ async def list_activity(
     )
     rows, cursor = await repository.firm_activity(
         session, principal.firm_id, filters, page, order_by
+    )
+    return activity_page(rows, cursor)
+
+
+@entity_router.get(
+    "/{entity_id}/activity",
+    operation_id="entities_activity",
+    summary="The entity's activity timeline, newest first (whoever may see the entity)",
+    response_model=ActivityPage,
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+async def entity_activity(
+    session: SessionDep,
+    context: CanReadEntityActivity,
+    page: Annotated[PageParams, Depends(page_params)],
+    order_by: str = ACTIVITY_ORDERING.param(),
+    type: Annotated[
+        list[str] | None,
+        Query(max_length=20, description="Event types (repeat the parameter for several)"),
+    ] = None,
+) -> ActivityPage:
+    rows, cursor = await repository.entity_activity(
+        session,
+        context.principal.firm_id,
+        context.entity.id,
+        page,
+        order_by,
+        filters=ActivityFilters(types=type or ()),
     )
     return activity_page(rows, cursor)

@@ -6,8 +6,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel
 
+from practice_api.access.principals import CurrentPrincipal
+from practice_api.access.sessions import end_session
 from practice_api.auth import service
-from practice_api.auth.principals import CurrentPrincipal
 from practice_api.auth.schemas import TokenPair
 from practice_api.core.client_address import client_address
 from practice_api.core.errors import BadRequest, problem_responses
@@ -73,7 +74,7 @@ async def token(
     responses=problem_responses(401, 422),
 )
 async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
-    await service.sign_out(session, principal.session_id)
+    await end_session(session, principal.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,9 +8,9 @@ import uuid
 from typing import NoReturn
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.models import AuthSession, RefreshToken
+from practice_api.access.models import AuthSession, RefreshToken
 from practice_api.auth.schemas import TokenPair
 from practice_api.contacts.models import Contact, EntityContact
 from practice_api.core import ratelimit
@@ -226,38 +226,3 @@ async def _principal_active(session: AsyncSession, auth_session: AuthSession) ->
         )
         return found is not None
     return False
-
-
-async def revoke_sessions(
-    session: AsyncSession, kind: PrincipalKind, principal_id: uuid.UUID, reason: str
-) -> None:
-    """End every live session of a principal: its access and refresh tokens stop working."""
-    await session.execute(
-        update(AuthSession)
-        .where(
-            AuthSession.principal_kind == kind,
-            AuthSession.principal_id == principal_id,
-            AuthSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow(), revoked_reason=reason[:50])
-    )
-
-
-async def sign_out(session: AsyncSession, session_id: uuid.UUID) -> None:
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason="logout")
-    )
-
-
-async def session_is_live(
-    sessionmaker: async_sessionmaker[AsyncSession], session_id: uuid.UUID
-) -> bool:
-    """Whether a token's session still stands (not logged out or revoked)."""
-    async with sessionmaker() as session:
-        revoked = await session.execute(
-            select(AuthSession.revoked_at).where(AuthSession.id == session_id)
-        )
-        row = revoked.one_or_none()
-    return row is not None and row[0] is None

@@ -2,9 +2,6 @@
 
 * ``contact_role(session, principal, entity_id)``: the contact's role on an entity
   (``viewer`` | ``contributor``) or ``None`` (not visible: answer 404).
-* ``contact_may_upload(...)``: ``True`` for ``contributor`` only.
-* ``contact_can_read_discussion(...)``: the discussion is shared with a group the contact
-  is in, on an entity the contact still has access to.
 * ``portal_entities(principal)``: the entities a contact sees, as a SQL statement.
 """
 
@@ -16,10 +13,8 @@ from typing import Literal
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.contacts.models import EntityContact
-from practice_api.discussions.models import Discussion
-from practice_api.discussions.repository import shared_with_contact
+from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
 
 ContactRole = Literal["viewer", "contributor"]
@@ -49,24 +44,3 @@ async def contact_role(
         )
     )
     return "contributor" if role == "contributor" else "viewer" if role else None
-
-
-async def contact_may_upload(
-    session: AsyncSession, principal: Principal, entity_id: uuid.UUID
-) -> bool:
-    return await contact_role(session, principal, entity_id) == "contributor"
-
-
-async def contact_can_read_discussion(
-    session: AsyncSession, principal: Principal, discussion_id: uuid.UUID
-) -> bool:
-    if principal.kind != "contact":
-        return False
-    found = await session.scalar(
-        select(Discussion.id).where(
-            Discussion.id == discussion_id,
-            Discussion.firm_id == principal.firm_id,
-            Discussion.id.in_(shared_with_contact(principal.id)),
-        )
-    )
-    return found is not None

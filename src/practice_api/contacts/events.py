@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact
-from practice_api.events import catalogue
-from practice_api.events.addresses import Address, register_address_lookup
-from practice_api.events.catalogue import ChangesPayload, EventType, Payload, _text
+from practice_api.events.addresses import Address
+from practice_api.events.catalogue import ChangesPayload, EventType, Payload, text
+from practice_api.events.registry import EventRegistry
 
 
 class ContactPayload(ChangesPayload):
@@ -44,96 +44,93 @@ class PortalPayload(Payload):
     contact_id: uuid.UUID
 
 
-_TYPES = [
+TYPES = [
     EventType(
         "contact.created",
         "A contact was added to the firm's address book.",
         ContactPayload,
-        _text("{actor} added the contact {name}"),
+        text("{actor} added the contact {name}"),
     ),
     EventType(
         "contact.updated",
         "A contact's name, e-mail, phone or notes changed.",
         ContactPayload,
-        _text("{actor} changed the contact {name}"),
+        text("{actor} changed the contact {name}"),
     ),
     EventType(
         "contact.deleted",
         "A contact was deleted (their portal sessions ended).",
         ContactPayload,
-        _text("{actor} deleted the contact {name}"),
+        text("{actor} deleted the contact {name}"),
     ),
     EventType(
         "contact.invited",
         "A contact was invited to the portal (an e-mail with a single-use link was sent; "
         "the link is never part of the event).",
         ContactPayload,
-        _text("{actor} invited {name} to the portal"),
+        text("{actor} invited {name} to the portal"),
     ),
     EventType(
         "contact.activated",
         "A contact accepted the invitation and set a password.",
         ContactPayload,
-        _text("{name} activated their portal access"),
+        text("{name} activated their portal access"),
     ),
     EventType(
         "contact.disabled",
         "A contact's portal access was disabled; their sessions ended.",
         ContactPayload,
-        _text("{actor} disabled the portal access of {name}"),
+        text("{actor} disabled the portal access of {name}"),
     ),
     EventType(
         "contact.enabled",
         "A disabled contact's portal access was enabled again.",
         ContactPayload,
-        _text("{actor} enabled the portal access of {name}"),
+        text("{actor} enabled the portal access of {name}"),
     ),
     EventType(
         "contact.password_reset",
         "A contact set a new password with a reset link; their other sessions ended.",
         PortalPayload,
-        _text("A contact reset their portal password"),
+        text("A contact reset their portal password"),
     ),
     EventType(
         "entity_contact.granted",
         "A contact was given access to an entity (client authorization).",
         EntityContactPayload,
-        _text("{actor} gave {contact_name} access to a client as {role}"),
+        text("{actor} gave {contact_name} access to a client as {role}"),
     ),
     EventType(
         "entity_contact.updated",
         "A contact's role on an entity changed.",
         EntityContactPayload,
-        _text("{actor} changed the role of {contact_name} to {role}"),
+        text("{actor} changed the role of {contact_name} to {role}"),
     ),
     EventType(
         "entity_contact.revoked",
         "A contact's access to an entity was removed (their last one ends their sessions).",
         EntityContactPayload,
-        _text("{actor} removed the access of {contact_name} to a client"),
+        text("{actor} removed the access of {contact_name} to a client"),
     ),
     EventType(
         "contact_group.created",
         "A contact group was created on an entity.",
         ContactGroupPayload,
-        _text("{actor} created the contact group {name}"),
+        text("{actor} created the contact group {name}"),
     ),
     EventType(
         "contact_group.updated",
         "A contact group's name, description or members changed.",
         ContactGroupPayload,
-        _text("{actor} changed the contact group {name}"),
+        text("{actor} changed the contact group {name}"),
     ),
     EventType(
         "contact_group.deleted",
         "A contact group was deleted.",
         ContactGroupPayload,
-        _text("{actor} deleted the contact group {name}"),
+        text("{actor} deleted the contact group {name}"),
     ),
 ]
-for _type in _TYPES:
-    if catalogue.get(_type.name) is None:
-        catalogue.register(_type)
 
 
 async def contact_addresses(
@@ -147,4 +144,6 @@ async def contact_addresses(
     return {row.id: Address(row.name, row.email, row.portal_status == "active") for row in rows}
 
 
-register_address_lookup("contact", contact_addresses)
+def register(events: EventRegistry) -> None:
+    events.event_types(TYPES)
+    events.address_lookup("contact", contact_addresses)

@@ -14,16 +14,18 @@ from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import AccessLevel, entity_access_many
 from practice_api.access.matrix import RULES
-from practice_api.access.policy import EntityContext, entity_policy, firm_policy
-from practice_api.auth.principals import Principal, current_staff
+from practice_api.access.policy import firm_policy
+from practice_api.access.principals import current_staff
 from practice_api.contacts.models import Contact, EntityContact
 from practice_api.contacts.repository import ContactRepository, GrantRepository, GroupRepository
 from practice_api.contacts.service import ContactContext, GroupContext
 from practice_api.core.errors import Forbidden, NotFound
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
+from practice_api.entities.policy import EntityContext, entity_policy
+from practice_api.entities.visibility import AccessLevel, entity_access_many
 
 _STRENGTH: dict[AccessLevel, int] = {"admin": 4, "owner": 3, "editor": 2, "viewer": 1}
 

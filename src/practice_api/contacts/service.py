@@ -11,11 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import AccessLevel
-from practice_api.access.policy import EntityContext
-from practice_api.auth.principals import Principal
-from practice_api.auth.service import revoke_sessions
-from practice_api.contacts import events as _events  # noqa: F401  (registers the types)
+from practice_api.access.sessions import revoke_sessions
 from practice_api.contacts import mail
 from practice_api.contacts.models import (
     Contact,
@@ -34,10 +30,13 @@ from practice_api.contacts.schemas import (
 )
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Actor, Principal
 from practice_api.core.ratelimit import take_hit
 from practice_api.core.security import hash_secret, new_secret
 from practice_api.core.time import utcnow
-from practice_api.events.service import Actor, changes_between, record_event
+from practice_api.entities.policy import EntityContext
+from practice_api.entities.visibility import AccessLevel
+from practice_api.events.service import changes_between, record_event
 from practice_api.firms.models import Firm
 from practice_api.runtime import Runtime
 

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from practice_api.core.orm import Base, IdMixin, JSONType
 from practice_api.core.time import utcnow
-from practice_api.db import Base, IdMixin, JSONType
 
 
 class IdempotencyRecord(IdMixin, Base):

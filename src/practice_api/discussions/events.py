@@ -15,16 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact, ContactGroupMember, EntityContact
 from practice_api.discussions.models import Discussion, DiscussionGroup
-from practice_api.events import catalogue
+from practice_api.entities.events import entity_owner_user
 from practice_api.events.catalogue import (
     IN_APP_AND_EMAIL,
     ChangesPayload,
     EventType,
+    Payload,
     Recipient,
-    _text,
-    entity_owner_user,
+    text,
 )
 from practice_api.events.models import Event
+from practice_api.events.registry import EventRegistry
 
 
 class DiscussionPayload(ChangesPayload):
@@ -38,7 +39,7 @@ class DiscussionPayload(ChangesPayload):
     )
 
 
-class CommentPayload(catalogue.Payload):
+class CommentPayload(Payload):
     discussion_id: uuid.UUID
     comment_id: uuid.UUID
     subject: str | None = None
@@ -100,12 +101,12 @@ async def other_side(session: AsyncSession, event: Event) -> list[Recipient]:
     return await _group_contacts(session, event, list(groups.all()))
 
 
-_TYPES = [
+TYPES = [
     EventType(
         "discussion.created",
         "A discussion was started on an entity and shared with contact groups.",
         DiscussionPayload,
-        _text("{actor} started the discussion {subject}"),
+        text("{actor} started the discussion {subject}"),
         discussion_contacts,
         IN_APP_AND_EMAIL,
         audience_text="the active contacts in the groups it is shared with",
@@ -115,7 +116,7 @@ _TYPES = [
         "discussion.updated",
         "A discussion's subject, body or groups changed.",
         DiscussionPayload,
-        _text("{actor} updated the discussion {subject}"),
+        text("{actor} updated the discussion {subject}"),
         discussion_contacts,
         IN_APP_AND_EMAIL,
         audience_text="the active contacts in groups it is newly shared with",
@@ -125,13 +126,13 @@ _TYPES = [
         "discussion.deleted",
         "A discussion was deleted.",
         DiscussionPayload,
-        _text("{actor} deleted the discussion {subject}"),
+        text("{actor} deleted the discussion {subject}"),
     ),
     EventType(
         "discussion.comment_created",
         "A comment was written in a discussion, by staff or by a contact.",
         CommentPayload,
-        _text("{actor} commented on {subject}"),
+        text("{actor} commented on {subject}"),
         other_side,
         IN_APP_AND_EMAIL,
         audience_text="the other side: a contact's comment notifies the discussion's author and "
@@ -139,6 +140,7 @@ _TYPES = [
         link="discussion",
     ),
 ]
-for _type in _TYPES:
-    if catalogue.get(_type.name) is None:
-        catalogue.register(_type)
+
+
+def register(events: EventRegistry) -> None:
+    events.event_types(TYPES)

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.policy import EntityContext, entity_policy
 from practice_api.core.errors import NotFound
 from practice_api.db import SessionDep
 from practice_api.discussions.repository import DiscussionRepository
 from practice_api.discussions.service import DiscussionContext
+from practice_api.entities.policy import EntityContext, entity_policy
 
 can_view_entity = entity_policy("entity.view")
 can_manage_discussions = entity_policy("discussions.manage")

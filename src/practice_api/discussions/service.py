@@ -13,13 +13,11 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import EntityContext
-from practice_api.auth.principals import Principal
 from practice_api.contacts.models import ContactGroup
 from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
-from practice_api.discussions import events as _events  # noqa: F401  (registers the types)
 from practice_api.discussions.models import (
     Discussion,
     DiscussionAttachment,
@@ -29,6 +27,7 @@ from practice_api.discussions.models import (
 from practice_api.discussions.repository import DiscussionRepository, count_discussions
 from practice_api.discussions.schemas import CommentCreate, DiscussionCreate, DiscussionUpdate
 from practice_api.entities.dependents import register_dependent
+from practice_api.entities.policy import EntityContext
 from practice_api.events.service import changes_between, record_event
 from practice_api.files.models import FileDocument, StoredFile
 

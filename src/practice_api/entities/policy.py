@@ -1,13 +1,70 @@
-"""Who may do what with entities: each action's rule is a row of ``access.matrix``."""
+"""Who may do what with entities: each action's rule is a row of ``access.matrix``.
+
+``entity_policy(action)`` loads the entity named by the path's ``entity_id`` through the
+caller's readable set (404 when not visible), computes the caller's access level
+(``entities.visibility``) and checks the row (403 when not allowed); every domain whose
+objects belong to an entity (shares, contacts, files, discussions, ...) builds its policies
+from it. ``require`` is the same check for code that finds its entity elsewhere.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import EntityContext, entity_policy, firm_policy
-from practice_api.auth.principals import Principal
+from practice_api.access.policy import check, firm_policy, rule_for
+from practice_api.access.principals import current_staff
+from practice_api.core.principals import Principal
+from practice_api.db import SessionDep
+from practice_api.entities.models import Entity
+from practice_api.entities.repository import EntityRepository, entity_not_found
+from practice_api.entities.visibility import AccessLevel, entity_access
+
+
+@dataclass(frozen=True)
+class EntityContext:
+    """What an entity policy hands the route: the entity, the caller and its access."""
+
+    entity: Entity
+    principal: Principal
+    access: AccessLevel
+
+
+def ensure_allowed(action: str, access: AccessLevel | None) -> AccessLevel:
+    """Raise 404 when ``access`` is None, 403 when the matrix refuses ``action``."""
+    return check(rule_for(action, "entity"), access, entity_not_found)
+
+
+async def require(
+    session: AsyncSession, principal: Principal, entity: Entity, action: str
+) -> AccessLevel:
+    """Check ``action`` on an already loaded entity; returns the caller's access level."""
+    return ensure_allowed(action, await entity_access(session, principal, entity))
+
+
+EntityPolicy = Callable[..., Awaitable[EntityContext]]
+
+
+def entity_policy(action: str) -> EntityPolicy:
+    rule_for(action, "entity")
+
+    async def policy(
+        entity_id: uuid.UUID,
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(current_staff)],
+    ) -> EntityContext:
+        entity = await EntityRepository(session, principal).get_or_404(entity_id)
+        access = await require(session, principal, entity, action)
+        return EntityContext(entity=entity, principal=principal, access=access)
+
+    policy.__name__ = "can_" + action.replace(".", "_")
+    return policy
+
 
 can_list_entities = firm_policy("entities.list")
 can_create_entity = firm_policy("entities.create")

@@ -7,14 +7,13 @@ from typing import Any, Literal
 from sqlalchemy import Select, false, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import granted_role, staff_visibility
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
+from practice_api.entities.visibility import granted_role, granted_to, staff_visibility
 from practice_api.owners.models import Owner
-from practice_api.shares.models import Share
 from practice_api.users.models import User
 
 ENTITY_ORDERING = Ordering(
@@ -98,7 +97,7 @@ class EntityRepository(FirmScopedRepository[Entity]):
         if created_by is not None:
             statement = statement.where(Entity.created_by_id == created_by)
         if shared_with_me is not None:
-            mine = Entity.id.in_(select(Share.entity_id).where(Share.user_id == self.principal.id))
+            mine = granted_to(self.principal)
             statement = statement.where(mine if shared_with_me else ~mine)
         if q:
             pattern = like_pattern(q)

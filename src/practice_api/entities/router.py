@@ -5,11 +5,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from practice_api.access.levels import entity_access, row_access
-from practice_api.activity import repository as activity_repository
-from practice_api.activity.repository import ACTIVITY_ORDERING, ActivityFilters
-from practice_api.activity.schemas import ActivityPage
-from practice_api.activity.service import activity_page
 from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
 from practice_api.core.etag import IfMatchHeader, etag_for, set_etag
 from practice_api.core.http import created, updated
@@ -34,6 +29,7 @@ from practice_api.entities.schemas import (
     OwnerAssignment,
     entity_list_item,
 )
+from practice_api.entities.visibility import entity_access, row_access
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
@@ -214,31 +210,3 @@ async def delete_entity(
         media_type="application/json",
         headers={"ETag": etag_for(archived.version)},
     )
-
-
-@router.get(
-    "/{entity_id}/activity",
-    operation_id="entities_activity",
-    summary="The entity's activity timeline, newest first (whoever may see the entity)",
-    response_model=ActivityPage,
-    responses=problem_responses(400, 401, 403, 404, 422),
-)
-async def entity_activity(
-    session: SessionDep,
-    context: CanViewEntity,
-    page: Annotated[PageParams, Depends(page_params)],
-    order_by: str = ACTIVITY_ORDERING.param(),
-    type: Annotated[
-        list[str] | None,
-        Query(max_length=20, description="Event types (repeat the parameter for several)"),
-    ] = None,
-) -> ActivityPage:
-    rows, cursor = await activity_repository.entity_activity(
-        session,
-        context.principal.firm_id,
-        context.entity.id,
-        page,
-        order_by,
-        filters=ActivityFilters(types=type or ()),
-    )
-    return activity_page(rows, cursor)

@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field
 
-from practice_api.access.levels import AccessLevel
 from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel, PatchModel, ReadModel
 from practice_api.entities.models import Entity
+from practice_api.entities.visibility import AccessLevel
 
 EntityKind = Literal["individual", "company"]
 EntityStatus = Literal["active", "archived"]

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import EntityContext
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
 from practice_api.entities.dependents import count_dependents
 from practice_api.entities.models import Entity
+from practice_api.entities.policy import EntityContext
 from practice_api.entities.repository import EntityRepository
 from practice_api.entities.schemas import EntityCreate, EntityUpdate, OwnerAssignment
 from practice_api.events.service import record_event

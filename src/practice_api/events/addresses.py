@@ -1,6 +1,7 @@
 """Where a recipient (a principal kind and id) is reached: name, e-mail, still active.
 
-Staff users are known here; later domains register their kinds (contacts).
+Each domain that owns a recipient kind registers its lookup (users: ``staff``, contacts:
+``contact``) through ``register_all()``.
 """
 
 from __future__ import annotations
@@ -9,10 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from practice_api.users.models import User
 
 
 @dataclass(frozen=True)
@@ -25,14 +23,7 @@ class Address:
 AddressLookup = Callable[[AsyncSession, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Address]]]
 
 
-async def staff_addresses(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Address]:
-    rows = await session.execute(
-        select(User.id, User.name, User.email, User.is_active).where(User.id.in_(ids))
-    )
-    return {row.id: Address(row.name, row.email, row.is_active) for row in rows}
-
-
-_lookups: dict[str, AddressLookup] = {"staff": staff_addresses}
+_lookups: dict[str, AddressLookup] = {}
 
 
 def register_address_lookup(kind: str, lookup: AddressLookup) -> None:

@@ -29,16 +29,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.core.principals import Actor
 from practice_api.core.time import utcnow
-from practice_api.events import catalogue
+from practice_api.events import repository
 from practice_api.events.catalogue import EventType, Payload, Recipient
 
 if TYPE_CHECKING:
     from practice_api.events.models import Delivery, Event
-    from practice_api.events.service import Actor
+    from practice_api.events.registry import EventRegistry
 
 SESSION_KEY = "bulk_summary"
 SUMMARY_TYPE = "bulk.summary"
@@ -86,18 +86,17 @@ class BulkSummaryPayload(Payload):
     recipient_id: uuid.UUID
 
 
-catalogue.register(
-    EventType(
-        SUMMARY_TYPE,
-        "One notification per person for a bulk action (a transfer, bulk shares, ...): what "
-        "changed for them, the first clients by name and the count. The items themselves are "
-        "in the activity log and go to webhooks one by one.",
-        BulkSummaryPayload,
-        lambda event: str(event.payload.get("summary") or "changes in bulk"),
-        fan_out=False,
-        audience_text="each person the action's items would have notified, once",
-        link="entities",
-    )
+# The mechanism's own type; ``register_all()`` adds it after the domains' first types.
+SUMMARY = EventType(
+    SUMMARY_TYPE,
+    "One notification per person for a bulk action (a transfer, bulk shares, ...): what "
+    "changed for them, the first clients by name and the count. The items themselves are "
+    "in the activity log and go to webhooks one by one.",
+    BulkSummaryPayload,
+    lambda event: str(event.payload.get("summary") or "changes in bulk"),
+    fan_out=False,
+    audience_text="each person the action's items would have notified, once",
+    link="entities",
 )
 
 
@@ -226,13 +225,7 @@ def _deliveries(event: Event, entry: _Pending) -> list[Delivery]:
 
 
 async def _entity_names(session: AsyncSession, ids: set[Any]) -> dict[uuid.UUID, str]:
-    from practice_api.entities.models import Entity
-
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(wanted)))
-    return {row.id: row.name for row in rows}
+    return await repository.entity_names(session, [i for i in ids if i is not None])
 
 
 def active(session: AsyncSession) -> Collector | None:
@@ -273,6 +266,8 @@ async def quietly(session: AsyncSession) -> AsyncIterator[None]:
 
 
 def _system() -> Actor:
-    from practice_api.events.service import Actor
-
     return Actor.system()
+
+
+def register(events: EventRegistry) -> None:
+    events.event_types([SUMMARY])

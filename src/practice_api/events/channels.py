@@ -1,26 +1,28 @@
-"""Sending one claimed delivery over its channel, and what the message says."""
+"""Delivery channels: sending one claimed delivery, and what the message says.
+
+A channel is registered by name (``EventRegistry.channel``): ``email`` and ``digest`` are
+built in (an address and a mailer are all they need); the notifications domain registers
+``in_app`` (it writes the notification when the delivery is recorded) and the webhooks
+domain registers ``webhook`` (it loads the endpoint each delivery targets, signs, posts).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.time import utcnow
 from practice_api.events import catalogue, render
 from practice_api.events.addresses import Address
 from practice_api.events.mail import Mailer, compose
 from practice_api.events.models import Event
-from practice_api.events.schemas import EventActor, EventSubject, WebhookEnvelope
 from practice_api.settings import Settings
-from practice_api.webhooks import signing
-from practice_api.webhooks.models import WebhookEndpoint
-from practice_api.webhooks.urls import TargetNotAllowed, check_target, pinned
 
 OutcomeKind = Literal["delivered", "retry", "dead", "cancelled"]
 
@@ -45,7 +47,6 @@ class Job:
     recipient_kind: str | None = None
     recipient_id: uuid.UUID | None = None
     address: Address | None = None
-    endpoint: WebhookEndpoint | None = None
     client_name: str | None = None
     time_zone: str = "UTC"
     via: str | None = None
@@ -54,6 +55,35 @@ class Job:
     digest: list[render.DigestEntry] = field(default_factory=list)
     digest_clients: list[str] = field(default_factory=list)
     digest_date: dt.date | None = None
+    # What a target-addressed channel sends to (a webhook endpoint), from its loader.
+    target_id: uuid.UUID | None = None
+    target: Any = None
+
+
+class Senders(Protocol):
+    """What a channel may use to send (the dispatcher provides them)."""
+
+    settings: Settings
+    mailer: Mailer
+
+    @property
+    def http(self) -> httpx.AsyncClient: ...
+
+
+TargetLoader = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
+Delivered = Callable[[AsyncSession, Job, dt.datetime, Settings], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeliveryChannel:
+    """One way out. ``send`` runs outside any transaction; ``load_targets`` (channels whose
+    deliveries name a target, e.g. a webhook endpoint) runs when jobs are claimed;
+    ``delivered`` runs in the transaction that records a delivered outcome."""
+
+    name: str
+    send: Callable[[Job, Senders], Awaitable[Outcome]]
+    load_targets: TargetLoader | None = None
+    delivered: Delivered | None = None
 
 
 def title(event: Event) -> str:
@@ -102,27 +132,8 @@ def rendered(job: Job, settings: Settings) -> render.Rendered:
     )
 
 
-def webhook_body(job: Job) -> bytes:
-    event = job.event
-    envelope = WebhookEnvelope(
-        id=job.delivery_id,
-        event_id=event.id,
-        type=event.type,
-        occurred_at=event.occurred_at,
-        firm_id=event.firm_id,
-        entity_id=event.entity_id,
-        actor=EventActor(kind=event.actor_kind, id=event.actor_id, name=event.actor_name),
-        subject=(
-            EventSubject(type=event.subject_type, id=event.subject_id)
-            if event.subject_type and event.subject_id
-            else None
-        ),
-        data=event.payload,
-    )
-    return json.dumps(envelope.model_dump(mode="json"), separators=(",", ":")).encode()
-
-
-async def send_email(job: Job, mailer: Mailer, settings: Settings) -> Outcome:
+async def send_email(job: Job, senders: Senders) -> Outcome:
+    settings = senders.settings
     if job.address is None or not job.address.active:
         return Outcome("cancelled", "the recipient no longer exists or is inactive")
     if not job.address.email:
@@ -142,61 +153,16 @@ async def send_email(job: Job, mailer: Mailer, settings: Settings) -> Outcome:
         delivery_id=job.delivery_id,
         sent_at=utcnow(),
     )
-    await mailer.send(email)
+    await senders.mailer.send(email)
     return Outcome("delivered")
 
 
-def _secrets(endpoint: WebhookEndpoint, settings: Settings) -> list[str]:
-    """The plain signing secrets (stored encrypted, see core.secretbox)."""
-    keys = [endpoint.secret]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > utcnow():
-        keys.append(endpoint.previous_secret)
-    return [settings.secret_box.open(key) for key in keys]
+EMAIL = DeliveryChannel("email", send_email)
+# The daily digest: one e-mail gathering a day's held notifications of one recipient.
+DIGEST = DeliveryChannel("digest", send_email)
+
+CHANNELS: dict[str, DeliveryChannel] = {EMAIL.name: EMAIL, DIGEST.name: DIGEST}
 
 
-async def send_webhook(job: Job, http: httpx.AsyncClient, settings: Settings) -> Outcome:
-    endpoint = job.endpoint
-    if endpoint is None:
-        return Outcome("cancelled", "the endpoint was deleted")
-    if not endpoint.active:
-        return Outcome("cancelled", "the endpoint is inactive")
-    try:
-        address = await check_target(
-            endpoint.url, allow_private=settings.private_webhook_targets_allowed
-        )
-    except TargetNotAllowed as exc:
-        return Outcome("dead", str(exc))
-    target = pinned(endpoint.url, address)
-    body = webhook_body(job)
-    timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "practice-api-webhooks/1",
-        signing.SIGNATURE_HEADER: signing.signature_header(
-            _secrets(endpoint, settings), timestamp, job.delivery_id, body
-        ),
-        signing.DELIVERY_HEADER: str(job.delivery_id),
-        signing.EVENT_HEADER: job.event.type,
-    }
-    if target.host_header:
-        headers["Host"] = target.host_header
-    extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
-    try:
-        response = await http.post(
-            target.url,
-            content=body,
-            headers=headers,
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            extensions=extensions,
-        )
-    except httpx.TimeoutException:
-        return Outcome("retry", f"timed out after {settings.webhook_timeout_seconds:g} s")
-    except httpx.HTTPError as exc:
-        return Outcome("retry", f"{type(exc).__name__}: {exc}"[:1000])
-    if 200 <= response.status_code < 300:
-        return Outcome("delivered", response_status=response.status_code)
-    return Outcome(
-        "retry", f"the endpoint answered HTTP {response.status_code}", response.status_code
-    )
+def register_channel(channel: DeliveryChannel) -> None:
+    CHANNELS[channel.name] = channel

@@ -56,21 +56,16 @@ def due_moment(now: dt.datetime, time_zone: str, hour: int) -> tuple[dt.datetime
 async def build_due_digests(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """Gather every held e-mail that is due into per-recipient digests; returns how many
     digests were created (0 when another worker got there first)."""
-    from practice_api.firms.models import Firm
+    from practice_api.events import repository
 
     now = utcnow()
     async with sessionmaker() as session:
-        firms = (
-            await session.execute(
-                select(Firm.id, Firm.time_zone, Firm.digest_hour).where(
-                    Firm.id.in_(
-                        select(Delivery.firm_id).where(Delivery.status == "held").distinct()
-                    )
-                )
-            )
-        ).all()
+        held = await session.scalars(
+            select(Delivery.firm_id).where(Delivery.status == "held").distinct()
+        )
+        schedules = await repository.digest_schedules(session, list(held.all()))
     created = 0
-    for firm_id, time_zone, hour in firms:
+    for firm_id, (time_zone, hour) in schedules.items():
         moment, day = due_moment(now, time_zone or "UTC", hour or 0)
         async with sessionmaker() as session:
             recipients = (

@@ -5,8 +5,9 @@ run as ``practice-api worker`` processes. Each loop claims a batch in a short tr
 sends outside any transaction, then records each outcome in its own transaction guarded by
 the claim token. Delivery is at-least-once: a worker dying after sending but before
 recording sends again after the lease; the delivery id stays the same so receivers drop
-the duplicate. In-app notifications are written in the recording transaction itself
-(unique per delivery id), so they appear exactly once.
+the duplicate. A channel may write in the recording transaction itself (the in-app
+channel writes the notification, unique per delivery id, so it appears exactly once).
+Channels are registered by the domains that own them (``events.channels.CHANNELS``).
 """
 
 from __future__ import annotations
@@ -23,15 +24,13 @@ from collections import defaultdict
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.core.time import utcnow
-from practice_api.events import channels, context, repository
+from practice_api.events import context, repository
 from practice_api.events.addresses import Address, lookup_addresses
-from practice_api.events.channels import Job, Outcome
+from practice_api.events.channels import CHANNELS, Job, Outcome
 from practice_api.events.mail import Mailer, mailer_from_settings
-from practice_api.notifications.models import Notification
 from practice_api.settings import Settings
 
 log = logging.getLogger("practice_api.dispatcher")
@@ -169,9 +168,15 @@ class Dispatcher:
                     [e.entity_id for e in events.values() if e.entity_id is not None],
                 )
                 extras = await context.extras(session, personal, events, settings)
-                endpoints = await repository.endpoints_by_id(
-                    session, [d.endpoint_id for d in claimed if d.endpoint_id is not None]
-                )
+                targets: dict[uuid.UUID, Any] = {}
+                for channel in CHANNELS.values():
+                    target_ids = [
+                        d.endpoint_id
+                        for d in claimed
+                        if d.channel == channel.name and d.endpoint_id is not None
+                    ]
+                    if channel.load_targets is not None and target_ids:
+                        targets.update(await channel.load_targets(session, target_ids))
                 wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
                 for d in claimed:
                     if d.recipient_kind and d.recipient_id:
@@ -198,10 +203,11 @@ class Dispatcher:
                         if d.recipient_kind and d.recipient_id
                         else None
                     ),
-                    endpoint=endpoints.get(d.endpoint_id) if d.endpoint_id else None,
                     client_name=context.client_name(events[d.event_id], clients),
                     time_zone=zones.get(d.firm_id, "UTC"),
                     via=d.via,
+                    target_id=d.endpoint_id,
+                    target=targets.get(d.endpoint_id) if d.endpoint_id else None,
                 )
             )
             extras.apply(jobs[-1], d)
@@ -218,15 +224,10 @@ class Dispatcher:
         await self._record(job, outcome)
 
     async def _send(self, job: Job) -> Outcome:
-        if job.channel == "in_app":
-            if job.address is None:
-                return Outcome("cancelled", "the recipient no longer exists")
-            return Outcome("delivered")  # written with the outcome, in one transaction
-        if job.channel in ("email", "digest"):
-            return await channels.send_email(job, self.mailer, self.settings)
-        if job.channel == "webhook":
-            return await channels.send_webhook(job, self.http, self.settings)
-        return Outcome("dead", f"unknown channel {job.channel!r}")
+        channel = CHANNELS.get(job.channel)
+        if channel is None:
+            return Outcome("dead", f"unknown channel {job.channel!r}")
+        return await channel.send(job, self)
 
     def _outcome_values(self, job: Job, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -258,34 +259,9 @@ class Dispatcher:
                     "delivery %s: claim lost (lease expired); outcome dropped", job.delivery_id
                 )
                 return
-            if job.channel == "in_app" and outcome.kind == "delivered":
-                await self._write_notification(session, job, now)
+            channel = CHANNELS.get(job.channel)
+            if channel is not None and channel.delivered and outcome.kind == "delivered":
+                await channel.delivered(session, job, now, self.settings)
             await session.commit()
         if outcome.kind == "delivered":
             self.delivered += 1
-
-    async def _write_notification(self, session: AsyncSession, job: Job, now: dt.datetime) -> None:
-        exists = await session.scalar(
-            select(Notification.id).where(Notification.delivery_id == job.delivery_id)
-        )
-        if exists is not None or job.recipient_kind is None or job.recipient_id is None:
-            return
-        event = job.event
-        message = channels.rendered(job, self.settings)
-        session.add(
-            Notification(
-                firm_id=event.firm_id,
-                recipient_kind=job.recipient_kind,
-                recipient_id=job.recipient_id,
-                delivery_id=job.delivery_id,
-                event_id=event.id,
-                type=event.type,
-                title=message.first_line[:500],
-                body=message.details,
-                entity_id=event.entity_id,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                link=message.link[:2000],
-                created_at=now,
-            )
-        )

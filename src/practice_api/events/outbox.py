@@ -1,16 +1,16 @@
 """Fan-out: turn one event into outbox rows, in the transaction that recorded it.
 
 Recipients (from the catalogue and extra audiences) x personal channels chosen by their
-preferences, plus one row per active webhook endpoint of the firm subscribed to the type.
-After the commit, the in-process dispatcher (if any) is woken to deliver at once.
+preferences (looked up by what the notifications domain registers), plus the rows of every
+registered target fan-out (the webhooks domain adds one per subscribed endpoint). After
+the commit, the in-process dispatcher (if any) is woken to deliver at once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.time import utcnow
@@ -18,14 +18,30 @@ from practice_api.db import after_commit
 from practice_api.events import bulk, catalogue
 from practice_api.events.catalogue import PersonalChannel, Recipient
 from practice_api.events.models import Delivery, Event
-from practice_api.notifications.models import NotificationPreference
-from practice_api.webhooks.models import WebhookEndpoint
 
 # Set on the sessionmaker (``session.info``) by the app when a dispatcher runs in-process.
 WAKE_KEY = "outbox_wake"
 
 
 DIGEST = "digest"  # an e-mail held for the recipient's daily digest
+
+# (recipient kind, recipient id, channel, enabled, e-mail frequency): the recipients' choices.
+Choice = tuple[str, uuid.UUID, str, bool, str | None]
+PreferenceLookup = Callable[[AsyncSession, str, Sequence[Recipient]], Awaitable[list[Choice]]]
+# Deliveries to targets that are not people (e.g. webhook endpoints) for one event.
+TargetFanOut = Callable[[AsyncSession, Event], Awaitable[list[Delivery]]]
+
+_preferences: list[PreferenceLookup] = []
+_target_fan_outs: list[TargetFanOut] = []
+
+
+def register_preferences(lookup: PreferenceLookup) -> None:
+    _preferences[:] = [lookup]
+
+
+def register_target_fan_out(fan: TargetFanOut) -> None:
+    if fan not in _target_fan_outs:
+        _target_fan_outs.append(fan)
 
 
 async def effective_channels(
@@ -45,20 +61,9 @@ async def effective_channels(
             explicit.add((recipient.kind, recipient.id))
     if not recipients:
         return result
-    rows = await session.execute(
-        select(
-            NotificationPreference.recipient_kind,
-            NotificationPreference.recipient_id,
-            NotificationPreference.channel,
-            NotificationPreference.enabled,
-            NotificationPreference.frequency,
-        ).where(
-            NotificationPreference.event_type == event_type,
-            tuple_(NotificationPreference.recipient_kind, NotificationPreference.recipient_id).in_(
-                [(r.kind, r.id) for r in recipients]
-            ),
-        )
-    )
+    rows: list[Choice] = []
+    for lookup in _preferences:
+        rows += await lookup(session, event_type, recipients)
     digest: set[tuple[str, uuid.UUID]] = set()
     for kind, recipient_id, channel, enabled, frequency in rows:
         key = (kind, recipient_id)
@@ -79,19 +84,6 @@ async def effective_channels(
             chosen.discard("email")
             chosen.add(DIGEST)
     return result
-
-
-async def subscribed_endpoints(
-    session: AsyncSession, firm_id: uuid.UUID, event_type: str
-) -> list[uuid.UUID]:
-    rows = await session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.firm_id == firm_id, WebhookEndpoint.active.is_(True)
-        )
-    )
-    return [
-        endpoint_id for endpoint_id, types in rows if "*" in types or event_type in (types or [])
-    ]
 
 
 async def fan_out(session: AsyncSession, event: Event) -> list[Delivery]:
@@ -121,12 +113,8 @@ async def fan_out(session: AsyncSession, event: Event) -> list[Delivery]:
                         via=recipient.via,
                     )
                 )
-    for endpoint_id in await subscribed_endpoints(session, event.firm_id, event.type):
-        deliveries.append(
-            Delivery(
-                firm_id=event.firm_id, event_id=event.id, channel="webhook", endpoint_id=endpoint_id
-            )
-        )
+    for fan in _target_fan_outs:
+        deliveries.extend(await fan(session, event))
     queue(session, deliveries)
     return deliveries
 

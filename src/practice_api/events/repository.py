@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.time import utcnow
 from practice_api.events.models import Delivery, Event
-from practice_api.firms.models import Firm
-from practice_api.webhooks.models import WebhookEndpoint
 
 
 async def claim_due(
@@ -80,31 +78,53 @@ async def events_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[
     return {event.id: event for event in rows}
 
 
+# What the dispatcher needs to know about the firms and clients of the events it delivers,
+# told by the domains that own them (firms: names and time zones; entities: client names).
+LookupName = Literal["firm_names", "firm_time_zones", "entity_names"]
+Lookup = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, str]]]
+_lookups: dict[str, Lookup] = {}
+
+
+def register_lookup(name: LookupName, lookup: Lookup) -> None:
+    _lookups[name] = lookup
+
+
+# When a firm's daily digests go out: its time zone and local hour (told by the firms domain).
+DigestSchedules = Callable[
+    [AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, tuple[str, int]]]
+]
+_digest_schedules: list[DigestSchedules] = []
+
+
+def register_digest_schedules(lookup: DigestSchedules) -> None:
+    _digest_schedules[:] = [lookup]
+
+
+async def digest_schedules(
+    session: AsyncSession, firm_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, int]]:
+    if not _digest_schedules or not firm_ids:
+        return {}
+    return await _digest_schedules[0](session, firm_ids)
+
+
 async def firm_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(set(ids))))
-    return {row.id: row.name for row in rows}
+    return await _lookup("firm_names", session, ids)
 
 
 async def firm_time_zones(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.execute(select(Firm.id, Firm.time_zone).where(Firm.id.in_(set(ids))))
-    return {row.id: row.time_zone for row in rows}
+    return await _lookup("firm_time_zones", session, ids)
 
 
 async def entity_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The clients' current names (notifications name the client they are about)."""
-    from practice_api.entities.models import Entity
+    return await _lookup("entity_names", session, [i for i in ids if i is not None])
 
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
+
+async def _lookup(
+    name: LookupName, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    lookup = _lookups.get(name)
+    if lookup is None or not ids:
         return {}
-    rows = await session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(wanted)))
-    return {row.id: row.name for row in rows}
-
-
-async def endpoints_by_id(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, WebhookEndpoint]:
-    if not ids:
-        return {}
-    rows = await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(set(ids))))
-    return {endpoint.id: endpoint for endpoint in rows}
+    return await lookup(session, list(set(ids)))

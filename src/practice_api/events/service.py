@@ -10,29 +10,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.core.principals import Actor
 from practice_api.events.catalogue import normalise_payload
 from practice_api.events.models import Event
 from practice_api.events.outbox import fan_out
 
 log = logging.getLogger("practice_api.events")
 
-ActorKind = Literal["staff", "contact", "guest", "system"]
-
-
-@dataclass(frozen=True)
-class Actor:
-    kind: ActorKind
-    id: uuid.UUID | None
-    name: str
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system", None, "system")
+__all__ = ["Actor", "changes_between", "on_event", "record_event"]
 
 
 async def record_event(
@@ -78,7 +67,8 @@ _listeners: list[EventListener] = []
 
 def on_event(listener: EventListener) -> EventListener:
     """Register an extra step run for every event, inside the recording transaction."""
-    _listeners.append(listener)
+    if listener not in _listeners:
+        _listeners.append(listener)
     return listener
 
 

@@ -18,29 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact, EntityContact
-from practice_api.events import catalogue
+from practice_api.entities.events import entity_owner_user
 from practice_api.events.catalogue import (
     IN_APP,
     IN_APP_AND_EMAIL,
     ChangesPayload,
     EventType,
     Recipient,
-    _text,
-    entity_owner_user,
+    text,
 )
 from practice_api.events.links import register_link_kind
+from practice_api.events.registry import EventRegistry
 from practice_api.events.render import add_template_dir
 from practice_api.file_requests.models import FileRequest, FileRequestRecipient
 
 if TYPE_CHECKING:
     from practice_api.events.models import Event
-
-register_link_kind(
-    "file_request",
-    staff="/clients/{entity_id}/file-requests/{request_id}",
-    portal="/file-requests/{request_id}",
-)
-add_template_dir(Path(__file__).parent / "templates")
 
 
 class ItemRef(BaseModel):
@@ -110,12 +103,12 @@ async def staff_side(session: AsyncSession, event: Event) -> list[Recipient]:
     return out
 
 
-_TYPES = [
+TYPES = [
     EventType(
         "file_request.created",
         "A file request was sent to contributor contacts of an entity.",
         FileRequestPayload,
-        _text("{actor} requested files: {subject}"),
+        text("{actor} requested files: {subject}"),
         request_recipients,
         IN_APP_AND_EMAIL,
         audience_text="the request's recipients (active contributor contacts)",
@@ -126,14 +119,14 @@ _TYPES = [
         "A file request's subject, description, due date, recipients, items or reminders "
         "changed (see `changes`).",
         FileRequestPayload,
-        _text("{actor} changed the file request {subject}"),
+        text("{actor} changed the file request {subject}"),
         link="file_request",
     ),
     EventType(
         "file_request.item_submitted",
         "A contact uploaded a file into an item of a file request.",
         FileRequestPayload,
-        _text("{actor} sent a file for {subject}"),
+        text("{actor} sent a file for {subject}"),
         staff_side,
         IN_APP_AND_EMAIL,
         audience_text="the request's creator and the entity's responsible; shared users "
@@ -144,7 +137,7 @@ _TYPES = [
         "file_request.item_accepted",
         "Staff accepted one or more items of a file request.",
         FileRequestPayload,
-        _text("{actor} accepted item(s) of {subject}"),
+        text("{actor} accepted item(s) of {subject}"),
         request_recipients,
         IN_APP,
         audience_text="the request's recipients (in-app)",
@@ -154,7 +147,7 @@ _TYPES = [
         "file_request.item_returned",
         "Staff returned one or more items with a reason; the contacts upload again.",
         FileRequestPayload,
-        _text("{actor} returned item(s) of {subject}"),
+        text("{actor} returned item(s) of {subject}"),
         request_recipients,
         IN_APP_AND_EMAIL,
         audience_text="the request's recipients",
@@ -164,7 +157,7 @@ _TYPES = [
         "file_request.completed",
         "Every item of a file request was accepted.",
         FileRequestPayload,
-        _text("The file request {subject} is complete"),
+        text("The file request {subject} is complete"),
         staff_side,
         IN_APP_AND_EMAIL,
         audience_text="the request's creator and the entity's responsible; shared users "
@@ -175,7 +168,7 @@ _TYPES = [
         "file_request.cancelled",
         "A file request was cancelled.",
         FileRequestPayload,
-        _text("{actor} cancelled the file request {subject}"),
+        text("{actor} cancelled the file request {subject}"),
         request_recipients,
         IN_APP,
         audience_text="the request's recipients (in-app)",
@@ -185,13 +178,20 @@ _TYPES = [
         "file_request.reopened",
         "A cancelled file request was reopened.",
         FileRequestPayload,
-        _text("{actor} reopened the file request {subject}"),
+        text("{actor} reopened the file request {subject}"),
         request_recipients,
         IN_APP,
         audience_text="the request's recipients (in-app)",
         link="file_request",
     ),
 ]
-for _type in _TYPES:
-    if catalogue.get(_type.name) is None:
-        catalogue.register(_type)
+
+
+def register(events: EventRegistry) -> None:
+    events.event_types(TYPES)
+    register_link_kind(
+        "file_request",
+        staff="/clients/{entity_id}/file-requests/{request_id}",
+        portal="/file-requests/{request_id}",
+    )
+    add_template_dir(Path(__file__).parent / "templates")

@@ -14,11 +14,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.levels import AccessLevel
-from practice_api.access.policy import EntityContext, entity_policy, firm_policy, require
-from practice_api.auth.principals import Principal, current_staff
+from practice_api.access.policy import firm_policy
+from practice_api.access.principals import current_staff
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
+from practice_api.entities.policy import EntityContext, entity_policy, require
+from practice_api.entities.visibility import AccessLevel
 from practice_api.file_requests.models import FileRequest, FileRequestItem
 from practice_api.file_requests.repository import get_item, get_readable, request_not_found
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import staff_visibility
-from practice_api.auth.principals import Principal
 from practice_api.contacts.models import Contact
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering
+from practice_api.core.principals import Principal
 from practice_api.core.time import local_today
 from practice_api.entities.models import Entity
+from practice_api.entities.visibility import staff_visibility
 from practice_api.file_requests.models import (
     FileRequest,
     FileRequestItem,

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params, paginate
+from practice_api.core.principals import Principal
 from practice_api.core.schemas import QueryDate
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.file_requests import service

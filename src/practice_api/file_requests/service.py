@@ -16,16 +16,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import EntityContext
-from practice_api.auth.principals import Principal
 from practice_api.contacts.models import EntityContact
 from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import utcnow
 from practice_api.entities.dependents import register_dependent
 from practice_api.entities.models import Entity
-from practice_api.events.service import Actor, changes_between, record_event
-from practice_api.file_requests import events as _events  # noqa: F401  (registers the types)
+from practice_api.entities.policy import EntityContext
+from practice_api.events.service import changes_between, record_event
 from practice_api.file_requests.models import (
     FileRequest,
     FileRequestItem,

@@ -26,7 +26,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from practice_api.core.errors import AppError, NotFound, problem_response
-from practice_api.files.storage import ObjectNotFound, ObjectStorage
+from practice_api.core.storage import ObjectNotFound, ObjectStorage
 
 log = logging.getLogger("practice_api.files")
 

@@ -1,7 +1,7 @@
 """Who may do what with the files of an entity.
 
 The rule (issue 7), by the caller's access level on the file's entity (the levels of
-``access.levels``: admin, owner = the responsible, editor / viewer = shared with):
+``entities.visibility``: admin, owner = the responsible, editor / viewer = shared with):
 
 | caller                                   | view / download | upload, version | delete |
 | ---------------------------------------- | --------------- | --------------- | ------ |
@@ -27,8 +27,8 @@ from typing import Annotated, Literal
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import require
-from practice_api.auth.principals import Principal
+from practice_api.core.principals import Principal
+from practice_api.entities.policy import require
 from practice_api.entities.repository import EntityRepository
 
 FileAction = Literal["view", "upload", "delete"]

@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import CurrentStaff, Principal
+from practice_api.access.principals import CurrentStaff
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
 from practice_api.core.http import INT32_MAX, created
 from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.files import service
 from practice_api.files.models import FileDocument

@@ -14,11 +14,12 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Actor
+from practice_api.core.storage import ObjectStorage
 from practice_api.core.time import utcnow
-from practice_api.events.service import Actor, record_event
+from practice_api.events.service import record_event
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.repository import FileRepository, expired_deleted_files
-from practice_api.files.storage import ObjectStorage
 from practice_api.files.upload import ReceivedFile
 
 log = logging.getLogger("practice_api.files")

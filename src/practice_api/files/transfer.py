@@ -9,12 +9,12 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
+from practice_api.core.principals import Actor
+from practice_api.core.storage import ObjectStorage
 from practice_api.db import after_rollback
-from practice_api.events.service import Actor
 from practice_api.files import service
 from practice_api.files.download import Download, file_response
 from practice_api.files.models import FileDocument, StoredFile
-from practice_api.files.storage import ObjectStorage
 from practice_api.files.upload import ReceivedFile, UploadPolicy, receive_multipart_upload
 from practice_api.runtime import RuntimeDep
 

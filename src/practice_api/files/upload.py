@@ -36,8 +36,8 @@ from practice_api.core.errors import (
     ValidationFailed,
     ValidationIssue,
 )
+from practice_api.core.storage import ObjectStorage
 from practice_api.files.sniff import OCTET_STREAM, SNIFF_BYTES, sniff
-from practice_api.files.storage import ObjectStorage
 from practice_api.settings import Settings
 
 MAX_NAME_BYTES = 200  # UTF-8 bytes: fits every file system and a Content-Disposition header

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.auth.principals import Principal, current_principal
+from practice_api.access.principals import current_principal
+from practice_api.core.principals import Principal
 
 CanUseOwnNotifications = Annotated[Principal, Depends(current_principal)]

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import NotFound, ValidationFailed, ValidationIssue
+from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
 from practice_api.events import catalogue
 from practice_api.notifications.models import Notification

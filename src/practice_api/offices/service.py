@@ -4,9 +4,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.events.service import changes_between, record_event
 from practice_api.offices.models import Office
 from practice_api.offices.repository import OfficeRepository

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from practice_api.events import bulk
 from practice_api.events.catalogue import Recipient
 from practice_api.events.models import Event
+from practice_api.events.registry import EventRegistry
 
 TRANSFER = "owners.transfer"
 
@@ -29,11 +29,12 @@ def owner_change_side(event: Event, recipient: Recipient) -> tuple[str | None, s
     return "from", f"to {_name(new)}"
 
 
-bulk.register_side("entity.owner_changed", owner_change_side)
-bulk.register_summary(
-    TRANSFER,
-    "{actor} moved {clients} between owners {other}",
-    to="{actor} made you the owner of {clients} {other}",
-    from_="{actor} moved {clients} away from you {other}",
-    released="{actor} left {clients} of yours without an owner",
-)
+def register(events: EventRegistry) -> None:
+    events.bulk_side("entity.owner_changed", owner_change_side)
+    events.bulk_summary(
+        TRANSFER,
+        "{actor} moved {clients} between owners {other}",
+        to="{actor} made you the owner of {clients} {other}",
+        from_="{actor} moved {clients} away from you {other}",
+        released="{actor} left {clients} of yours without an owner",
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from practice_api.access.policy import firm_policy
-from practice_api.auth.principals import Principal
+from practice_api.core.principals import Principal
 
 can_list_owners = firm_policy("owners.list")
 can_view_owner = firm_policy("owners.view")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -30,17 +30,9 @@ from practice_api.owners.schemas import (
     OwnerUpdate,
     TransferResult,
 )
+from practice_api.users.schemas import TransferNone, TransferTo
 
 router = APIRouter(prefix="/v1/owners", tags=["owners"])
-
-TransferTo = Annotated[
-    uuid.UUID | None,
-    Query(description="Move the entities of the removed owner to this owner."),
-]
-TransferNone = Annotated[
-    Literal["none"] | None,
-    Query(description="`none`: leave the entities unowned."),
-]
 
 
 @router.get(

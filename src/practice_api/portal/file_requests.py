@@ -20,13 +20,14 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import RULES
-from practice_api.auth.principals import Principal, current_contact
+from practice_api.access.principals import current_contact
 from practice_api.contacts.access import contact_role
 from practice_api.contacts.models import EntityContact
 from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, decode_cursor, encode_cursor, page_params
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.entities.models import Entity
 from practice_api.file_requests import service

@@ -23,12 +23,13 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import RULES
-from practice_api.auth.principals import Principal, current_contact
+from practice_api.access.principals import current_contact
 from practice_api.contacts.models import EntityContact
 from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.discussions.repository import attached_for_contact
 from practice_api.files import service

@@ -12,9 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.auth.principals import Principal, current_contact
+from practice_api.access.principals import current_contact
 from practice_api.contacts.access import ContactRole, contact_role
 from practice_api.core.errors import NotFound
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.discussions.models import Discussion
 from practice_api.discussions.repository import DiscussionRepository

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.contacts import service as contacts_service
 from practice_api.contacts.access import portal_entities
 from practice_api.contacts.models import Contact, EntityContact
@@ -19,6 +18,7 @@ from practice_api.core.errors import problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import Ordering, PageParams, page_params, paginate
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.discussions import service as discussions_service
 from practice_api.discussions.models import Discussion, DiscussionComment

@@ -8,14 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from practice_api.events import catalogue
-from practice_api.events.catalogue import EventType, Payload, _text
+from practice_api.events.catalogue import EventType, Payload, text
 from practice_api.events.links import register_link_kind
+from practice_api.events.registry import EventRegistry
 from practice_api.events.render import add_template_dir
-
-# The reminder links to the portal's home, where everything waiting for the contact shows.
-register_link_kind("todo", staff=None, portal="/")
-add_template_dir(Path(__file__).parent / "templates")
 
 
 class DigestItem(BaseModel):
@@ -43,14 +39,11 @@ REMINDER_SENT = EventType(
     "A reminder e-mail went to a recipient, listing all their open items (at most one a day "
     "from the schedule; staff may send one now with POST .../remind).",
     ReminderSent,
-    _text("Reminder: {count} open item(s) for {recipient_name}"),
+    text("Reminder: {count} open item(s) for {recipient_name}"),
     fan_out=False,
     audience_text="the reminded recipient only (e-mail)",
     link="todo",
 )
-
-if catalogue.get(REMINDER_SENT.name) is None:
-    catalogue.register(REMINDER_SENT)
 
 
 class ReminderSettingsUpdated(Payload):
@@ -65,7 +58,12 @@ SETTINGS_UPDATED = EventType(
     "reminder_settings.updated",
     "An admin changed the firm's default reminder schedule.",
     ReminderSettingsUpdated,
-    _text("{actor} changed the firm's reminder schedule"),
+    text("{actor} changed the firm's reminder schedule"),
 )
-if catalogue.get(SETTINGS_UPDATED.name) is None:
-    catalogue.register(SETTINGS_UPDATED)
+
+
+def register(events: EventRegistry) -> None:
+    events.event_types([REMINDER_SENT, SETTINGS_UPDATED])
+    # The reminder links to the portal's home, where everything waiting for the contact shows.
+    register_link_kind("todo", staff=None, portal="/")
+    add_template_dir(Path(__file__).parent / "templates")

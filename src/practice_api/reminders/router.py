@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from practice_api.access.firm import firm_policy
-from practice_api.auth.principals import Principal
+from practice_api.access.policy import firm_policy
 from practice_api.core.errors import problem_responses
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.reminders import service
 from practice_api.reminders.models import ReminderDefaults

@@ -21,12 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.core.errors import RateLimited
+from practice_api.core.principals import Actor
 from practice_api.core.time import local_today, utcnow
 from practice_api.events.models import Delivery
 from practice_api.events.outbox import queue
-from practice_api.events.service import Actor, record_event
+from practice_api.events.service import record_event
 from practice_api.firms.models import Firm
-from practice_api.reminders import events as _events  # noqa: F401  (registers the type)
 from practice_api.reminders.models import (
     DEFAULT_EVERY_DAYS,
     DEFAULT_OFFSETS,

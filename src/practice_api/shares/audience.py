@@ -2,7 +2,7 @@
 
 A share's ``notifications`` name what its user wants by e-mail for that entity. This is the
 one table mapping those choices to event types; ``shared_subscribers`` is registered as an
-extra audience of the event catalogue (``events.catalogue.add_audience``), so every event
+extra audience of the event catalogue (``shares.events.register``), so every event
 with an ``entity_id`` of a mapped type reaches the subscribed shared users, in-app and by
 e-mail (their e-mail frequency, immediately or daily digest, still applies).
 """
@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, get_args
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.events import bulk
-from practice_api.events.catalogue import PersonalChannel, Recipient, add_audience
+from practice_api.events.catalogue import PersonalChannel, Recipient
 from practice_api.shares.models import Share
 from practice_api.shares.schemas import Notification
 from practice_api.users.models import User
@@ -66,16 +65,5 @@ async def shared_subscribers(session: AsyncSession, event: Event) -> list[Recipi
     ]
 
 
-add_audience(shared_subscribers)
-
-
 # Bulk shares (``POST /v1/shares/bulk``) tell each user once what was shared with them.
 BULK_SHARE = "shares.bulk"
-bulk.register_side("share.created", lambda _event, _recipient: ("shared", None))
-bulk.register_side("share.updated", lambda _event, _recipient: ("updated", None))
-bulk.register_summary(
-    BULK_SHARE,
-    "{actor} shared {clients} with you or changed your access to them",
-    shared="{actor} shared {clients} with you",
-    updated="{actor} changed your access to {clients}",
-)

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.levels import entity_access
-from practice_api.access.policy import EntityContext, ensure_allowed, entity_policy, firm_policy
-from practice_api.auth.principals import Principal, current_staff
+from practice_api.access.policy import firm_policy
+from practice_api.access.principals import current_staff
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
+from practice_api.entities.policy import EntityContext, ensure_allowed, entity_policy
 from practice_api.entities.repository import EntityRepository
+from practice_api.entities.visibility import entity_access
 from practice_api.shares.repository import ShareRepository
 from practice_api.shares.schemas import ShareUpdate
 from practice_api.shares.service import ShareContext

@@ -10,10 +10,7 @@ from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
-from practice_api.shares import (
-    audience,  # noqa: F401  (registers the share subscriptions)
-    service,
-)
+from practice_api.shares import service
 from practice_api.shares.policy import (
     CanBulkShare,
     CanDeleteShare,

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import is_responsible
-from practice_api.access.policy import EntityContext
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
+from practice_api.entities.policy import EntityContext
+from practice_api.entities.visibility import is_responsible
 from practice_api.events import bulk
 from practice_api.events.service import record_event
 from practice_api.shares.audience import BULK_SHARE

@@ -19,17 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact, EntityContact
-from practice_api.events import catalogue
 from practice_api.events.catalogue import (
     IN_APP_AND_EMAIL,
     ChangesPayload,
     EventType,
+    Payload,
     Recipient,
-    _text,
     payload_users,
+    text,
 )
 from practice_api.events.links import register_link_kind
 from practice_api.events.models import Event
+from practice_api.events.registry import EventRegistry
 from practice_api.tasks.models import Task
 
 
@@ -38,7 +39,7 @@ class TaskTypePayload(ChangesPayload):
     name: str | None = None
 
 
-class TaskSubscriptionPayload(catalogue.Payload):
+class TaskSubscriptionPayload(Payload):
     task_type_id: uuid.UUID
     task_type_name: str | None = None
     starts_on: dt.date | None = None
@@ -59,7 +60,7 @@ class TaskPayload(ChangesPayload):
     note: str | None = None
 
 
-class TaskDocumentPayload(catalogue.Payload):
+class TaskDocumentPayload(Payload):
     task_id: uuid.UUID
     title: str | None = None
     input_id: uuid.UUID | None = Field(default=None, description="The filled input slot.")
@@ -99,59 +100,59 @@ async def entity_contacts_if_visible(session: AsyncSession, event: Event) -> lis
     return [Recipient("contact", contact_id) for contact_id in ids]
 
 
-_TYPES = [
+TYPES = [
     EventType(
         "task_type.created",
         "A task type was added to the firm's catalogue.",
         TaskTypePayload,
-        _text("{actor} added the task type {name}"),
+        text("{actor} added the task type {name}"),
         link="task_type",
     ),
     EventType(
         "task_type.updated",
         "A task type changed (new tasks use the new stages and documents).",
         TaskTypePayload,
-        _text("{actor} changed the task type {name}"),
+        text("{actor} changed the task type {name}"),
         link="task_type",
     ),
     EventType(
         "task_type.archived",
         "A task type was archived: no new tasks; existing ones stay.",
         TaskTypePayload,
-        _text("{actor} archived the task type {name}"),
+        text("{actor} archived the task type {name}"),
         link="task_type",
     ),
     EventType(
         "task_type.unarchived",
         "An archived task type was put back in use.",
         TaskTypePayload,
-        _text("{actor} put the task type {name} back in use"),
+        text("{actor} put the task type {name} back in use"),
         link="task_type",
     ),
     EventType(
         "task_subscription.created",
         "An entity was subscribed to a recurring task type.",
         TaskSubscriptionPayload,
-        _text("{actor} subscribed a client to {task_type_name}"),
+        text("{actor} subscribed a client to {task_type_name}"),
     ),
     EventType(
         "task_subscription.deleted",
         "An entity's subscription to a recurring task type ended (its tasks stay).",
         TaskSubscriptionPayload,
-        _text("{actor} unsubscribed a client from {task_type_name}"),
+        text("{actor} unsubscribed a client from {task_type_name}"),
     ),
     EventType(
         "task.created",
         "A task was created: by staff, requested by a client, or generated for a period.",
         TaskPayload,
-        _text("{actor} created the task {title}"),
+        text("{actor} created the task {title}"),
         link="task",
     ),
     EventType(
         "task.assigned",
         "A task was assigned to a staff user.",
         TaskPayload,
-        _text("{actor} assigned you the task {title}"),
+        text("{actor} assigned you the task {title}"),
         payload_users("assignee_id"),
         IN_APP_AND_EMAIL,
         audience_text="the new assignee",
@@ -161,28 +162,28 @@ _TYPES = [
         "task.updated",
         "A task's title, description, due date, assignee or status changed (see `changes`).",
         TaskPayload,
-        _text("{actor} changed the task {title}"),
+        text("{actor} changed the task {title}"),
         link="task",
     ),
     EventType(
         "task.advanced",
         "A task moved to another stage (`from_stage` -> `to_stage`).",
         TaskPayload,
-        _text("{actor} moved the task {title} to {to_stage}"),
+        text("{actor} moved the task {title} to {to_stage}"),
         link="task",
     ),
     EventType(
         "task.done",
         "A task reached its last stage (done).",
         TaskPayload,
-        _text("{actor} completed the task {title}"),
+        text("{actor} completed the task {title}"),
         link="task",
     ),
     EventType(
         "task.input_received",
         "A file was put into a task's input slot (by a contact or by staff).",
         TaskDocumentPayload,
-        _text("{actor} supplied {document_name} for {title}"),
+        text("{actor} supplied {document_name} for {title}"),
         task_assignee,
         IN_APP_AND_EMAIL,
         audience_text="the task's assignee",
@@ -192,7 +193,7 @@ _TYPES = [
         "task.output_delivered",
         "Staff attached the file of a task's output document.",
         TaskDocumentPayload,
-        _text("{actor} delivered {document_name}"),
+        text("{actor} delivered {document_name}"),
         entity_contacts_if_visible,
         IN_APP_AND_EMAIL,
         audience_text="when the output is visible to the client: the active contacts with "
@@ -202,15 +203,10 @@ _TYPES = [
 ]
 
 
-def register() -> None:
+def register(events: EventRegistry) -> None:
+    events.event_types(TYPES)
     register_link_kind("task_type", staff="/settings/task-types/{task_type_id}")
     register_link_kind(
         "task", staff="/tasks/{task_id}", portal="/clients/{entity_id}/tasks/{task_id}"
     )
     register_link_kind("task_output", staff="/tasks/{task_id}", portal="/documents/{output_id}")
-    for event_type in _TYPES:
-        if catalogue.get(event_type.name) is None:
-            catalogue.register(event_type)
-
-
-register()

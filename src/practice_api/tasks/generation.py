@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from practice_api.core.principals import Actor
 from practice_api.core.time import local_today
 from practice_api.entities.models import Entity
-from practice_api.events.service import Actor
 from practice_api.firms.models import Firm
 from practice_api.runtime import Runtime
 from practice_api.tasks.models import Task, TaskSubscription, TaskType

@@ -13,12 +13,14 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.levels import entity_access
-from practice_api.access.policy import EntityContext, ensure_allowed, entity_policy, firm_policy
-from practice_api.auth.principals import Principal, current_staff
+from practice_api.access.policy import firm_policy
+from practice_api.access.principals import current_staff
 from practice_api.core.errors import NotFound
+from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
+from practice_api.entities.policy import EntityContext, ensure_allowed, entity_policy
+from practice_api.entities.visibility import entity_access
 from practice_api.tasks.models import TaskInput, TaskOutput, TaskType
 from practice_api.tasks.repository import TaskRepository, TaskTypeRepository
 from practice_api.tasks.service import TaskContext

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import staff_visibility
-from practice_api.auth.principals import Principal
 from practice_api.core.pagination import Ordering
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository
 from practice_api.entities.models import Entity
+from practice_api.entities.visibility import staff_visibility
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.tasks.models import (
     Task,

@@ -15,19 +15,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.levels import entity_access
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import local_today, utcnow
 from practice_api.entities.dependents import register_dependent
 from practice_api.entities.models import Entity
-from practice_api.events.service import Actor, changes_between, record_event
+from practice_api.entities.visibility import entity_access
+from practice_api.events.service import changes_between, record_event
 from practice_api.files import service as files
 from practice_api.files.models import FileDocument
 from practice_api.files.upload import ReceivedFile
 from practice_api.firms.models import Firm
-from practice_api.tasks import events as _events  # noqa: F401  (registers the types)
 from practice_api.tasks.models import (
     Task,
     TaskInput,

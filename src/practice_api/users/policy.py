@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.firm import firm_policy
-from practice_api.auth.principals import Principal, current_staff
+from practice_api.access.policy import firm_policy
+from practice_api.access.principals import current_staff
+from practice_api.core.principals import Principal
 
 CanViewUsers = Annotated[Principal, Depends(current_staff)]
 CanManageUsers = Annotated[Principal, Depends(firm_policy("users.manage"))]

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.models import AuthSession
+from practice_api.access.sessions import revoke_sessions
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository, like_pattern
-from practice_api.core.time import utcnow
 from practice_api.firms.models import Firm
 from practice_api.users.models import User
 
@@ -78,14 +77,7 @@ class UserRepository(FirmScopedRepository[User]):
         self, user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
     ) -> None:
         """End the user's sessions (all, or all but ``keep``: the caller's own)."""
-        statement = update(AuthSession).where(
-            AuthSession.principal_kind == "staff",
-            AuthSession.principal_id == user_id,
-            AuthSession.revoked_at.is_(None),
-        )
-        if keep is not None:
-            statement = statement.where(AuthSession.id != keep)
-        await self.session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
+        await revoke_sessions(self.session, "staff", user_id, reason, keep=keep)
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -10,12 +10,19 @@ from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
-from practice_api.owners.router import TransferNone, TransferTo
 from practice_api.runtime import RuntimeDep
 from practice_api.users import service
 from practice_api.users.policy import CanManageUsers, CanViewUsers
 from practice_api.users.repository import USER_ORDERING, UserRepository
-from practice_api.users.schemas import Role, UserCreate, UserPage, UserRead, UserUpdate
+from practice_api.users.schemas import (
+    Role,
+    TransferNone,
+    TransferTo,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 

@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import EmailStr, Field
 
 from practice_api.core.pagination import Page
@@ -11,6 +12,17 @@ from practice_api.core.schemas import InputModel, PatchModel, ReadModel
 
 Role = Literal["admin", "staff"]
 PasswordField = Annotated[str, Field(min_length=8, max_length=128)]
+
+# Removing a user who is on the owner list, or an owner: where their entities go
+# (``DELETE /v1/users/{id}`` and ``DELETE /v1/owners/{id}`` take the same two parameters).
+TransferTo = Annotated[
+    uuid.UUID | None,
+    Query(description="Move the entities of the removed owner to this owner."),
+]
+TransferNone = Annotated[
+    Literal["none"] | None,
+    Query(description="`none`: leave the entities unowned."),
+]
 
 
 class UserRead(ReadModel):

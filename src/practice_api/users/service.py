@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, Forbidden, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.core.security import PasswordHasher
 from practice_api.events.service import changes_between, record_event
 from practice_api.offices.repository import OfficeRepository
-from practice_api.owners import service as owners_service
 from practice_api.users.models import User
 from practice_api.users.repository import UserRepository
 from practice_api.users.schemas import UserCreate, UserUpdate
+
+
+class UserRemoval(Protocol):
+    """A step another domain runs before a user is deleted, in the same transaction (the
+    owners domain takes the user off the owner list and moves their entities as chosen)."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        user_id: uuid.UUID,
+        *,
+        transfer_to: uuid.UUID | None,
+        leave_unowned: bool,
+    ) -> Awaitable[None]: ...
+
+
+class UserRemovalHooks:
+    """The steps run before a user is deleted (filled by ``register_all()``)."""
+
+    def __init__(self) -> None:
+        self.steps: list[UserRemoval] = []
+
+    def add(self, step: UserRemoval) -> None:
+        if step not in self.steps:
+            self.steps.append(step)
+
+
+USER_REMOVAL = UserRemovalHooks()
 
 
 async def _record(
@@ -162,10 +192,11 @@ async def delete_user(
     if user.id == principal.id:
         raise Conflict("You cannot delete yourself.", code="cannot_delete_self")
     await _ensure_admin_remains(users, user)
-    # A user on the owner list leaves it; their entities go as the caller chose (or 409).
-    await owners_service.release_user(
-        session, principal, user.id, transfer_to=transfer_to, leave_unowned=leave_unowned
-    )
+    # E.g. a user on the owner list leaves it; their entities go as the caller chose (or 409).
+    for step in USER_REMOVAL.steps:
+        await step(
+            session, principal, user.id, transfer_to=transfer_to, leave_unowned=leave_unowned
+        )
     await users.revoke_sessions(user.id, "deleted")
     await _record(session, principal, "user.deleted", user)
     await users.delete(user)

@@ -7,9 +7,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
 from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
+from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
 from practice_api.events.models import Delivery
 from practice_api.events.outbox import queue

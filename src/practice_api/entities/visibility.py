@@ -1,7 +1,7 @@
 """The caller's access level on an entity, and the matching visibility filter.
 
 ``entity_access`` is the one answer to "what may this principal do with this entity?";
-every policy (entities, owners, shares, and later contacts, files, requests) asks it.
+every entity policy (``entities.policy.entity_policy``) asks it.
 ``staff_visibility`` is the same rule as a SQL filter for lists. The two must agree: an
 entity is visible exactly when its access level is not ``None``.
 
@@ -10,25 +10,58 @@ Levels, strongest first:
 * ``admin``: a firm admin, on every entity of the firm.
 * ``owner``: the responsible: the staff user linked to the entity's owner entry, or the
   creator of an entity that has no owner.
-* ``editor`` / ``viewer``: a staff user the entity is shared with, by the share's role.
-  The creator of an entity owned by someone else keeps ``viewer``.
+* ``editor`` / ``viewer``: a staff user granted access by another domain (the shares
+  domain registers its grants, ``shares.access``). The creator of an entity owned by
+  someone else keeps ``viewer``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, select, union
+from sqlalchemy import ColumnElement, Select, false, func, null, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.auth.principals import Principal
+from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
 from practice_api.owners.models import Owner
-from practice_api.shares.models import Share
 
 AccessLevel = Literal["admin", "owner", "editor", "viewer"]
+GrantedLevel = Literal["editor", "viewer"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Access to entities granted by another domain's table (e.g. shares).
+
+    ``entity_ids(principal)``: SQL, the ids of the entities granted to the principal;
+    ``levels(session, principal, entity_ids)``: the level granted on each of those;
+    ``row_role(principal)``: SQL, the role granted on the row's entity (``editor`` or
+    another role, read as ``viewer``), correlated to ``Entity`` for list selects.
+    """
+
+    entity_ids: Callable[[Principal], Select[uuid.UUID]]
+    levels: Callable[
+        [AsyncSession, Principal, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, GrantedLevel]]
+    ]
+    row_role: Callable[[Principal], ColumnElement[str | None]]
+
+
+class GrantRegistry:
+    """The grants every entity access decision consults (filled by ``register_all()``)."""
+
+    def __init__(self) -> None:
+        self.grants: list[Grant] = []
+
+    def add(self, grant: Grant) -> None:
+        if grant not in self.grants:
+            self.grants.append(grant)
+
+
+GRANTS = GrantRegistry()
 
 
 def staff_visibility(principal: Principal) -> ColumnElement[bool]:
@@ -52,19 +85,17 @@ def visible_entity_ids(principal: Principal) -> list[Select[uuid.UUID]]:
 
 
 def _grant_ids(principal: Principal) -> list[Select[uuid.UUID]]:
-    """Visibility granted by other tables (shares)."""
-    return [select(Share.entity_id).where(Share.user_id == principal.id)]
+    """Visibility granted by other tables (the registered grants)."""
+    return [grant.entity_ids(principal) for grant in GRANTS.grants]
 
 
 def granted_role(principal: Principal) -> ColumnElement[str | None]:
     """The role granted to the principal on the row's entity (a correlated subquery for
     list selects, so access levels come with the page in one statement)."""
-    return (
-        select(Share.role)
-        .where(Share.entity_id == Entity.id, Share.user_id == principal.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    roles = [grant.row_role(principal) for grant in GRANTS.grants]
+    if not roles:
+        return null()  # type: ignore[return-value]
+    return roles[0] if len(roles) == 1 else func.coalesce(*roles)
 
 
 def row_access(
@@ -85,16 +116,28 @@ def row_access(
     return "viewer"
 
 
+def _grant_clauses(principal: Principal) -> list[ColumnElement[bool]]:
+    """Visibility granted by other tables (the registered grants)."""
+    return [Entity.id.in_(grant.entity_ids(principal)) for grant in GRANTS.grants]
+
+
+def granted_to(principal: Principal) -> ColumnElement[bool]:
+    """The entities another table grants the principal (e.g. shared with them)."""
+    clauses = _grant_clauses(principal)
+    return or_(*clauses) if clauses else false()
+
+
 async def _granted_roles(
     session: AsyncSession, principal: Principal, entity_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, AccessLevel]:
-    """Roles granted to the principal on these entities by other tables (one statement)."""
-    rows = await session.execute(
-        select(Share.entity_id, Share.role).where(
-            Share.user_id == principal.id, Share.entity_id.in_(entity_ids)
-        )
-    )
-    return {entity_id: "editor" if role == "editor" else "viewer" for entity_id, role in rows}
+    """Levels granted to the principal on these entities by other tables (one statement
+    per grant; the strongest wins)."""
+    found: dict[uuid.UUID, AccessLevel] = {}
+    for grant in GRANTS.grants:
+        for entity_id, level in (await grant.levels(session, principal, entity_ids)).items():
+            if found.get(entity_id) != "editor":
+                found[entity_id] = level
+    return found
 
 
 def is_responsible(user_id: uuid.UUID, entity: Entity) -> bool:

@@ -1,59 +1,57 @@
 """Who is calling: the principal resolved from the bearer token, once per request.
 
+The token names a principal kind (``staff``, ``contact``); the domain that owns the kind
+registers a loader for it (``users.principals``, ``contacts.principals``) through
+``register_all()``. A loader returns the principal when it is still active and its session
+(``access.sessions.live_session``) still stands, else ``None`` (401 ``token_revoked``).
+
 A resolved principal is remembered for at most ``PRINCIPAL_CACHE_SECONDS`` (one second)
 per token, so a burst of requests costs one JWT decode and one query. Within this process
-any committed change to users, contacts, their entity access or sign-in sessions (logout,
-deactivation, role change, revocation) forgets every remembered principal at once; other
-processes honour it within the second.
+any committed change to the tables a loader watches (users, contacts, their entity access,
+registered with the loader) or to sign-in sessions (logout, deactivation, role change,
+revocation) forgets every remembered principal at once; other processes honour it within
+the second.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from itertools import chain
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from practice_api.auth.models import AuthSession
-from practice_api.contacts.models import Contact, EntityContact
+from practice_api.access.models import AuthSession
 from practice_api.core.errors import Forbidden, NotAuthenticated
-from practice_api.core.security import InvalidToken, PrincipalKind, TokenCodec
+from practice_api.core.principals import Principal
+from practice_api.core.security import AccessClaims, InvalidToken, TokenCodec
 from practice_api.core.time import utcnow
 from practice_api.db import SessionDep
-from practice_api.events.service import Actor
-from practice_api.users.models import User
-
-Role = Literal["admin", "staff"]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
+PrincipalLoader = Callable[[AsyncSession, AccessClaims], Awaitable[Principal | None]]
 
-@dataclass(frozen=True)
-class Principal:
-    kind: PrincipalKind
-    id: uuid.UUID
-    firm_id: uuid.UUID
-    session_id: uuid.UUID
-    name: str
-    email: str
-    role: Role | None = None  # staff only
 
-    @property
-    def is_admin(self) -> bool:
-        return self.kind == "staff" and self.role == "admin"
+class PrincipalRegistry:
+    """The loaders of the principal kinds, by kind, and the tables whose changes may change
+    who a token names (filled by ``register_all()``)."""
 
-    @property
-    def actor(self) -> Actor:
-        """This principal as the actor of a domain event."""
-        return Actor(self.kind, self.id, self.name)
+    def __init__(self) -> None:
+        self.loaders: dict[str, PrincipalLoader] = {}
+        self.watched: tuple[type, ...] = (AuthSession,)
 
+    def loader(self, kind: str, load: PrincipalLoader, *, watch: tuple[type, ...] = ()) -> None:
+        self.loaders[kind] = load
+        self.watched = tuple(dict.fromkeys((*self.watched, *watch)))
+
+
+PRINCIPALS = PrincipalRegistry()
 
 PRINCIPAL_CACHE_SECONDS = 1.0
 _CACHE_MAX = 10_000
@@ -69,13 +67,13 @@ def forget_principals() -> None:
     _cache.clear()
 
 
-_WATCHED: tuple[type, ...] = (User, Contact, EntityContact, AuthSession)
 _CHANGED = "principals_changed"
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _flush: UOWTransaction) -> None:
-    if any(isinstance(o, _WATCHED) for o in chain(session.new, session.dirty, session.deleted)):
+    watched = PRINCIPALS.watched
+    if any(isinstance(o, watched) for o in chain(session.new, session.dirty, session.deleted)):
         session.info[_CHANGED] = True
     elif any(o.__class__.__name__ == "Entity" for o in session.deleted):
         session.info[_CHANGED] = True  # its contacts may have lost their last entity
@@ -85,7 +83,7 @@ def _note_flush(session: Session, _flush: UOWTransaction) -> None:
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_update or state.is_delete or state.is_insert:
         mapper = state.bind_mapper
-        if mapper is not None and issubclass(mapper.class_, _WATCHED):
+        if mapper is not None and issubclass(mapper.class_, PRINCIPALS.watched):
             state.session.info[_CHANGED] = True
 
 
@@ -142,67 +140,17 @@ async def current_principal(
 
 
 async def _resolve(codec: TokenCodec, session: AsyncSession, token: str) -> tuple[Principal, int]:
-    """Decode the token and check, in one small query of a few columns, that its session
-    stands and its principal may still sign in."""
+    """Decode the token and ask the loader of its kind, in one small query of a few
+    columns, that its session stands and its principal may still sign in."""
     try:
         claims = codec.decode(token)
     except InvalidToken:
         raise NotAuthenticated("The token is invalid or expired.", code="token_invalid") from None
-    live_session = (
-        select(AuthSession.id)
-        .where(
-            AuthSession.id == claims.session_id,
-            AuthSession.principal_id == claims.subject,
-            AuthSession.revoked_at.is_(None),
-        )
-        .exists()
-    )
-    if claims.kind == "staff":
-        user = (
-            await session.execute(
-                select(User.id, User.firm_id, User.name, User.email, User.role).where(
-                    User.id == claims.subject,
-                    User.firm_id == claims.firm_id,
-                    User.is_active.is_(True),
-                    live_session,
-                )
-            )
-        ).first()
-        if user is not None:
-            role: Role = "admin" if user.role == "admin" else "staff"
-            principal = Principal(
-                kind="staff",
-                id=claims.subject,
-                firm_id=claims.firm_id,
-                session_id=claims.session_id,
-                name=user.name,
-                email=user.email,
-                role=role,
-            )
-            return principal, claims.expires_at
-    elif claims.kind == "contact":
-        contact = (
-            await session.execute(
-                select(Contact.name, Contact.email).where(
-                    Contact.id == claims.subject,
-                    Contact.firm_id == claims.firm_id,
-                    Contact.portal_status == "active",
-                    select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
-                    live_session,
-                )
-            )
-        ).first()
-        if contact is not None:
-            principal = Principal(
-                kind="contact",
-                id=claims.subject,
-                firm_id=claims.firm_id,
-                session_id=claims.session_id,
-                name=contact.name,
-                email=contact.email,
-            )
-            return principal, claims.expires_at
-    raise NotAuthenticated("The token is no longer valid.", code="token_revoked")
+    load = PRINCIPALS.loaders.get(claims.kind)
+    principal = await load(session, claims) if load is not None else None
+    if principal is None:
+        raise NotAuthenticated("The token is no longer valid.", code="token_revoked")
+    return principal, claims.expires_at
 
 
 async def current_staff(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

@@ -1,0 +1,81 @@
+"""The ``in_app`` delivery channel and the recipients' channel choices (preferences)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.events import channels
+from practice_api.events.catalogue import Recipient
+from practice_api.events.channels import DeliveryChannel, Job, Outcome, Senders
+from practice_api.events.outbox import Choice
+from practice_api.events.registry import EventRegistry
+from practice_api.notifications.models import Notification, NotificationPreference
+from practice_api.settings import Settings
+
+
+async def send_in_app(job: Job, _senders: Senders) -> Outcome:
+    if job.address is None:
+        return Outcome("cancelled", "the recipient no longer exists")
+    return Outcome("delivered")  # written with the outcome, in one transaction
+
+
+async def write_notification(
+    session: AsyncSession, job: Job, now: dt.datetime, settings: Settings
+) -> None:
+    exists = await session.scalar(
+        select(Notification.id).where(Notification.delivery_id == job.delivery_id)
+    )
+    if exists is not None or job.recipient_kind is None or job.recipient_id is None:
+        return
+    event = job.event
+    message = channels.rendered(job, settings)
+    session.add(
+        Notification(
+            firm_id=event.firm_id,
+            recipient_kind=job.recipient_kind,
+            recipient_id=job.recipient_id,
+            delivery_id=job.delivery_id,
+            event_id=event.id,
+            type=event.type,
+            title=message.first_line[:500],
+            body=message.details,
+            entity_id=event.entity_id,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            link=message.link[:2000],
+            created_at=now,
+        )
+    )
+
+
+IN_APP = DeliveryChannel("in_app", send_in_app, delivered=write_notification)
+
+
+async def chosen_channels(
+    session: AsyncSession, event_type: str, recipients: Sequence[Recipient]
+) -> list[Choice]:
+    """The recipients' own choices for ``event_type`` (``PUT /v1/notification-preferences``)."""
+    rows = await session.execute(
+        select(
+            NotificationPreference.recipient_kind,
+            NotificationPreference.recipient_id,
+            NotificationPreference.channel,
+            NotificationPreference.enabled,
+            NotificationPreference.frequency,
+        ).where(
+            NotificationPreference.event_type == event_type,
+            tuple_(NotificationPreference.recipient_kind, NotificationPreference.recipient_id).in_(
+                [(r.kind, r.id) for r in recipients]
+            ),
+        )
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def register(events: EventRegistry) -> None:
+    events.channel(IN_APP)
+    events.preferences(chosen_channels)

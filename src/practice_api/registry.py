@@ -1,0 +1,78 @@
+"""``register_all()``: the one place where the domains plug into the mechanisms.
+
+Nothing registers itself on import. The app factory (``app.create_app``) and the command
+line (``cli.main``: the worker, ``demo``, ``create-admin``) call ``register_all()`` before
+anything runs; calling it again does nothing.
+
+What each domain registers, in this order (the order of the event catalogue, so of the
+webhooks in the OpenAPI spec and of docs/events.md):
+
+* event types, audiences, address lookups and delivery channels: ``<domain>/events.py``,
+  ``register(events)`` with the events backbone's ``EventRegistry``;
+* principal loaders (who a token names): ``users/principals.py``, ``contacts/principals.py``;
+* grants of entity access by other tables: ``shares/access.py`` into ``entities.visibility``;
+* steps before a user is deleted: the owners domain's ``release_user``.
+
+A new domain adds its lines here (see docs/adding-a-resource.md).
+"""
+
+from __future__ import annotations
+
+from practice_api.access.principals import PRINCIPALS
+from practice_api.contacts import events as contacts_events
+from practice_api.contacts import principals as contacts_principals
+from practice_api.discussions import events as discussions_events
+from practice_api.entities import events as entities_events
+from practice_api.entities.visibility import GRANTS
+from practice_api.events import bulk
+from practice_api.events.registry import EVENTS
+from practice_api.file_requests import events as file_requests_events
+from practice_api.files import events as files_events
+from practice_api.firms import events as firms_events
+from practice_api.notifications import events as notifications_events
+from practice_api.offices import events as offices_events
+from practice_api.owners import events as owners_events
+from practice_api.owners.service import release_user
+from practice_api.reminders import events as reminders_events
+from practice_api.shares import access as shares_access
+from practice_api.shares import events as shares_events
+from practice_api.tasks import events as tasks_events
+from practice_api.users import events as users_events
+from practice_api.users import principals as users_principals
+from practice_api.users.service import USER_REMOVAL
+from practice_api.webhooks import events as webhooks_events
+
+_done = False
+
+
+def register_all() -> None:
+    global _done
+    if _done:
+        return
+    # Event types (catalogue order), audiences, addresses and channels.
+    for domain in (
+        firms_events,
+        offices_events,
+        users_events,
+        entities_events,
+        owners_events,
+        shares_events,
+        files_events,
+        webhooks_events,
+        bulk,
+        contacts_events,
+        discussions_events,
+        file_requests_events,
+        reminders_events,
+        tasks_events,
+        notifications_events,
+    ):
+        domain.register(EVENTS)
+    # Who a bearer token names.
+    users_principals.register(PRINCIPALS)
+    contacts_principals.register(PRINCIPALS)
+    # Entity access granted by other tables.
+    shares_access.register(GRANTS)
+    # Before a user is deleted.
+    USER_REMOVAL.add(release_user)
+    _done = True
