@@ -492,6 +492,43 @@ async def new_subscription(w: World, a: Actor) -> Call:
     return Call("PUT", path, json={})
 
 
+async def portal_document(w: World) -> str:
+    """A delivered output document, visible to the contacts of an entity of ``contact``."""
+    entity_id = await portal_entity(w)
+    body = {"title": "Close", "output_documents": [{"name": "Slip", "due_date": "2026-03-10"}]}
+    made = await _post(w, f"/v1/entities/{entity_id}/tasks", body)
+    output = made["outputs"][0]["id"]
+    response = await w.api.client.post(
+        f"/v1/tasks/{made['id']}/outputs/{output}/file", files=multipart(), headers=w.admin.headers
+    )
+    assert response.status_code == 200, response.text
+    return str(output)
+
+
+async def portal_task_input(w: World) -> str:
+    """An input slot of an open task on an entity ``contact`` contributes to."""
+    entity_id = await portal_contributor_entity(w)
+    body = {"title": "Close", "input_documents": [{"name": "Bank statements"}]}
+    made = await _post(w, f"/v1/entities/{entity_id}/tasks", body)
+    return str(made["inputs"][0]["id"])
+
+
+async def requestable(w: World) -> str:
+    """An entity of ``contact`` and a requestable task type, as ``entity_id/type_id``."""
+    entity_id = await portal_entity(w)
+    made = await _post(w, "/v1/task-types", {"name": "Payslip copy", "client_requestable": True})
+    return f"{entity_id}/{made['id']}"
+
+
+async def task_request(w: World, a: Actor) -> Call:
+    entity_id, type_id = w.made(requestable).split("/")
+    path = f"/v1/portal/entities/{entity_id}/task-requests"
+    return Call("POST", path, json={"task_type_id": type_id})
+
+
+task_request.needs = (requestable,)  # type: ignore[attr-defined]
+
+
 def contact_body(w: World) -> dict[str, str]:
     return {"name": "C", "email": f"c-{_unique()}@client.example.com"}
 
@@ -806,6 +843,15 @@ RECIPES: dict[str, Recipe] = {
         task_output_doc, "PATCH", "/v1/tasks/{id}", {"visible_to_client": False}
     ),
     "task_outputs_deliver": upload_to(task_output_doc, "/v1/tasks/{id}/file"),
+    "portal_dashboard": fixed("GET", "/v1/portal/dashboard"),
+    "portal_documents_list": fixed("GET", "/v1/portal/documents"),
+    "portal_documents_get": on(portal_document, "GET", "/v1/portal/documents/{id}"),
+    "portal_documents_read": on(portal_document, "POST", "/v1/portal/documents/{id}/read"),
+    "portal_documents_download": on(portal_document, "GET", "/v1/portal/documents/{id}/content"),
+    "portal_task_inputs_list": fixed("GET", "/v1/portal/task-inputs"),
+    "portal_task_inputs_upload": upload_to(portal_task_input, "/v1/portal/task-inputs/{id}/files"),
+    "portal_task_types_list": fixed("GET", "/v1/portal/task-types"),
+    "portal_task_requests_create": task_request,
 }
 
 

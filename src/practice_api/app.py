@@ -47,6 +47,7 @@ from practice_api.owners.router import router as owners_router
 from practice_api.portal.file_requests import router as portal_file_requests_router
 from practice_api.portal.files import router as portal_files_router
 from practice_api.portal.router import router as portal_router
+from practice_api.portal.tasks import router as portal_tasks_router
 from practice_api.registry import register_all
 from practice_api.reminders.router import router as reminder_settings_router
 from practice_api.reminders.scheduled import remind_periodically
@@ -83,6 +84,7 @@ ROUTERS = (
     file_requests_router,
     portal_file_requests_router,
     tasks_router,
+    portal_tasks_router,
 )
 
 DESCRIPTION = """

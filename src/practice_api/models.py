@@ -42,6 +42,7 @@ from practice_api.tasks.models import (
     TaskInput,
     TaskInputFile,
     TaskOutput,
+    TaskOutputReadMark,
     TaskSubscription,
     TaskType,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "TaskInput",
     "TaskInputFile",
     "TaskOutput",
+    "TaskOutputReadMark",
     "TaskSubscription",
     "TaskType",
     "User",

@@ -202,6 +202,13 @@ RULES: dict[str, Rule] = {
     # ``portal_upload_forbidden``, tested on its own: the column's contact is granted
     # contributor where the recipe uploads)
     "portal.file":       _portal(                                "ok      404   404"),
+    # the client area (issue 18): documents delivered to the contact's entities; uploads
+    # into input slots of existing tasks (contributors only; a `viewer` contact gets 403
+    # ``portal_upload_forbidden``, tested on its own)
+    "portal.document":   _portal(                                "ok      404   404"),
+    "portal.task_inputs.upload": _portal(                        "ok      404   404",
+                               "portal_upload_forbidden",
+                               "Only contacts with the contributor role may upload documents."),
     "portal.files.upload": _portal(                              "ok      404   404",
                                "portal_upload_forbidden",
                                "Only contacts with the contributor role may upload files."),
@@ -400,4 +407,14 @@ ROUTE_ACTIONS: dict[str, str] = {
     "task_outputs_create": "tasks.manage",
     "task_outputs_update": "tasks.manage",
     "task_outputs_deliver": "tasks.manage",
+    # the client area
+    "portal_dashboard": "portal.self",
+    "portal_documents_list": "portal.self",
+    "portal_documents_get": "portal.document",
+    "portal_documents_read": "portal.document",
+    "portal_documents_download": "portal.document",
+    "portal_task_inputs_list": "portal.self",
+    "portal_task_inputs_upload": "portal.task_inputs.upload",
+    "portal_task_types_list": "portal.self",
+    "portal_task_requests_create": "portal.entity",
 }

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact, EntityContact
+from practice_api.entities.events import entity_owner_user
 from practice_api.events.catalogue import (
     IN_APP_AND_EMAIL,
     ChangesPayload,
@@ -73,7 +74,7 @@ class TaskDocumentPayload(Payload):
 
 
 async def task_assignee(session: AsyncSession, event: Event) -> list[Recipient]:
-    """The task's assignee as it is now."""
+    """The task's assignee as it is now; an unassigned task: the entity's owner user."""
     try:
         task_id = uuid.UUID(str(event.payload.get("task_id")))
     except ValueError:
@@ -81,7 +82,9 @@ async def task_assignee(session: AsyncSession, event: Event) -> list[Recipient]:
     assignee = await session.scalar(
         select(Task.assignee_id).where(Task.id == task_id, Task.firm_id == event.firm_id)
     )
-    return [Recipient("staff", assignee)] if assignee else []
+    if assignee is None:
+        return await entity_owner_user(session, event)
+    return [Recipient("staff", assignee)]
 
 
 async def entity_contacts_if_visible(session: AsyncSession, event: Event) -> list[Recipient]:
@@ -186,7 +189,7 @@ TYPES = [
         text("{actor} supplied {document_name} for {title}"),
         task_assignee,
         IN_APP_AND_EMAIL,
-        audience_text="the task's assignee",
+        audience_text="the task's assignee (unassigned: the entity's owner user)",
         link="task",
     ),
     EventType(

@@ -169,3 +169,20 @@ class TaskOutput(IdMixin, TimestampMixin, VersionedMixin, Base):
     delivered_at: Mapped[dt.datetime | None]
     delivered_by_id: Mapped[uuid.UUID | None]
     delivered_by_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class TaskOutputReadMark(Base):
+    """A contact read (or downloaded) an output document: reading is per contact."""
+
+    __tablename__ = "task_output_reads"
+
+    output_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("task_outputs.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    firm_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

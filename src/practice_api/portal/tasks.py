@@ -1,0 +1,663 @@
+"""The client area (issue 18): the contact's dashboard, the output documents delivered to it
+with per-contact read tracking, uploads into the input slots of existing tasks, and task
+requests for the types the firm marked requestable. Contact tokens only.
+
+What a contact sees (``visible_documents``): output documents marked ``visible_to_client``
+of tasks that are not cancelled, on the entities the contact has access to (either role).
+"Today" is the firm's today (its ``time_zone``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practice_api.access.matrix import RULES
+from practice_api.access.principals import current_contact
+from practice_api.contacts.access import contact_role
+from practice_api.contacts.models import EntityContact
+from practice_api.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    ValidationIssue,
+    problem_responses,
+)
+from practice_api.core.http import created
+from practice_api.core.pagination import Ordering, PageParams, page_params, paginate
+from practice_api.core.principals import Principal
+from practice_api.core.time import local_today
+from practice_api.db import SessionDep, writes_on_get
+from practice_api.entities.models import Entity
+from practice_api.file_requests.models import FileRequest, FileRequestRecipient
+from practice_api.files.models import FileDocument, StoredFile
+from practice_api.files.transfer import (
+    DOWNLOAD_RESPONSES,
+    StorageDep,
+    receive_upload,
+    send_file,
+    upload_body,
+)
+from practice_api.files.upload import UploadPolicy
+from practice_api.portal.policy import CanSeePortalEntity
+from practice_api.portal.task_schemas import (
+    CalendarDay,
+    Dashboard,
+    DashboardCounts,
+    DocumentStatus,
+    PortalDocument,
+    PortalDocumentPage,
+    PortalTaskInput,
+    PortalTaskInputFile,
+    PortalTaskInputPage,
+    PortalTaskRequest,
+    PortalTaskType,
+    PortalTaskTypePage,
+    RequestInProgress,
+    TaskRequestCreate,
+)
+from practice_api.runtime import RuntimeDep
+from practice_api.tasks import service as tasks
+from practice_api.tasks.generation import _insert
+from practice_api.tasks.models import (
+    Task,
+    TaskInput,
+    TaskInputFile,
+    TaskOutput,
+    TaskOutputReadMark,
+    TaskType,
+)
+from practice_api.tasks.schemas import TaskCreate
+
+router = APIRouter(prefix="/v1/portal", tags=["portal"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+ContactDep = Annotated[Principal, Depends(current_contact)]
+
+DOCUMENT_ORDERING = Ordering(
+    fields={"created_at": TaskOutput.created_at},
+    id_column=TaskOutput.id,
+    default="created_at",
+)
+INPUT_ORDERING = Ordering(
+    fields={"created_at": TaskInput.created_at}, id_column=TaskInput.id, default="created_at"
+)
+TYPE_ORDERING = Ordering(fields={"name": TaskType.name}, id_column=TaskType.id, default="name")
+
+
+def _contact_entities(principal: Principal) -> Select[Any]:
+    return select(EntityContact.entity_id).where(
+        EntityContact.contact_id == principal.id, EntityContact.firm_id == principal.firm_id
+    )
+
+
+def visible_documents(principal: Principal) -> list[ColumnElement[bool]]:
+    """The one rule: what output documents a contact sees."""
+    return [
+        TaskOutput.firm_id == principal.firm_id,
+        TaskOutput.visible_to_client.is_(True),
+        TaskOutput.entity_id.in_(_contact_entities(principal)),
+        TaskOutput.task_id.in_(select(Task.id).where(Task.status != "cancelled")),
+    ]
+
+
+def _rows(principal: Principal) -> Any:
+    """Documents with what a contact's read model needs, in one statement."""
+    return (
+        select(TaskOutput, Task.title, Entity.name, TaskOutputReadMark.read_at)
+        .join(Task, Task.id == TaskOutput.task_id)
+        .join(Entity, Entity.id == TaskOutput.entity_id)
+        .outerjoin(
+            TaskOutputReadMark,
+            (TaskOutputReadMark.output_id == TaskOutput.id)
+            & (TaskOutputReadMark.contact_id == principal.id),
+        )
+        .where(*visible_documents(principal))
+    )
+
+
+def status_of(due: dt.date | None, read_at: dt.datetime | None, today: dt.date) -> DocumentStatus:
+    if read_at is not None:
+        return "read"
+    if due is not None and due < today:
+        return "overdue_unread"
+    if due == today:
+        return "due_today_unread"
+    return "upcoming_unread"
+
+
+def _document(row: Any, today: dt.date) -> PortalDocument:
+    output, title, entity_name, read_at = row
+    uploaded = output.file_id is not None
+    return PortalDocument(
+        id=output.id,
+        entity_id=output.entity_id,
+        entity_name=entity_name,
+        task_id=output.task_id,
+        task_title=title,
+        name=output.name,
+        description=output.description,
+        due_date=output.due_date,
+        status=status_of(output.due_date, read_at, today),
+        uploaded=uploaded,
+        read_at=read_at,
+        content_url=f"/v1/portal/documents/{output.id}/content" if uploaded else None,
+    )
+
+
+async def _today(session: AsyncSession, principal: Principal) -> dt.date:
+    return local_today(await tasks.firm_time_zone(session, principal.firm_id))
+
+
+def _status_filter(value: DocumentStatus, today: dt.date) -> ColumnElement[bool]:
+    unread = TaskOutputReadMark.read_at.is_(None)
+    if value == "read":
+        return TaskOutputReadMark.read_at.is_not(None)
+    if value == "overdue_unread":
+        return and_(unread, TaskOutput.due_date < today)
+    if value == "due_today_unread":
+        return and_(unread, TaskOutput.due_date == today)
+    return and_(unread, or_(TaskOutput.due_date.is_(None), TaskOutput.due_date > today))
+
+
+# --- dashboard --------------------------------------------------------------------------
+
+
+def _month(value: str | None, today: dt.date) -> tuple[str, dt.date, dt.date]:
+    if value is None:
+        year, month = today.year, today.month
+    else:
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            dt.date(year, month, 1)
+        except ValueError:
+            raise ValidationFailed(
+                "`month` is YYYY-MM.",
+                errors=[ValidationIssue(loc=["query", "month"], msg="not a month", type="month")],
+            ) from None
+    last = calendar.monthrange(year, month)[1]
+    return f"{year:04d}-{month:02d}", dt.date(year, month, 1), dt.date(year, month, last)
+
+
+@router.get(
+    "/dashboard",
+    operation_id="portal_dashboard",
+    summary="The contact's dashboard: calendar, next 7 days, overdue unread, requests",
+    description="`month` (YYYY-MM, default the current month in the firm's time zone). "
+    "Every document carries its status for this contact. Runs a fixed number of SQL "
+    "statements whatever the data.",
+    response_model=Dashboard,
+    responses=problem_responses(401, 403, 422),
+)
+async def dashboard(
+    session: SessionDep,
+    principal: ContactDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])] = None,
+) -> Dashboard:
+    today = await _today(session, principal)
+    key, first, last = _month(month, today)
+    week_end = today + dt.timedelta(days=7)
+    rows = await session.execute(
+        _rows(principal)
+        .where(
+            or_(
+                TaskOutput.due_date.between(first, last),
+                TaskOutput.due_date.between(today, week_end),
+                and_(TaskOutput.due_date < today, TaskOutputReadMark.read_at.is_(None)),
+            )
+        )
+        .order_by(TaskOutput.due_date, TaskOutput.position, TaskOutput.id)
+    )
+    documents = [_document(row, today) for row in rows]
+    days: dict[dt.date, list[PortalDocument]] = {
+        first + dt.timedelta(days=i): [] for i in range((last - first).days + 1)
+    }
+    for document in documents:
+        if document.due_date in days:
+            days[document.due_date].append(document)
+    next_7 = [d for d in documents if d.due_date and today <= d.due_date <= week_end]
+    overdue = [d for d in documents if d.status == "overdue_unread"]
+    requests = await _requests_in_progress(session, principal)
+    return Dashboard(
+        month=key,
+        today=today,
+        calendar=[CalendarDay(date=day, documents=docs) for day, docs in days.items()],
+        due_next_7_days=next_7,
+        overdue_unread=overdue,
+        requests_in_progress=requests,
+        counts=DashboardCounts(
+            calendar=sum(len(docs) for docs in days.values()),
+            due_next_7_days=len(next_7),
+            overdue_unread=len(overdue),
+            requests_in_progress=len(requests),
+        ),
+    )
+
+
+async def _requests_in_progress(
+    session: AsyncSession, principal: Principal
+) -> list[RequestInProgress]:
+    """The contact's open task requests and the open file requests addressed to it."""
+    task_rows = await session.scalars(
+        select(Task)
+        .where(
+            Task.firm_id == principal.firm_id,
+            Task.origin == "client",
+            Task.requested_by_contact_id == principal.id,
+            Task.status == "open",
+        )
+        .order_by(Task.created_at, Task.id)
+    )
+    out = [
+        RequestInProgress(
+            kind="task_request",
+            id=t.id,
+            entity_id=t.entity_id,
+            title=t.title,
+            status=t.stage,
+            due_date=t.due_date,
+            created_at=t.created_at,
+        )
+        for t in task_rows
+    ]
+    file_rows = await session.scalars(
+        select(FileRequest)
+        .join(FileRequestRecipient, FileRequestRecipient.request_id == FileRequest.id)
+        .where(
+            FileRequest.firm_id == principal.firm_id,
+            FileRequestRecipient.contact_id == principal.id,
+            FileRequest.status.not_in(("completed", "cancelled")),
+            FileRequest.entity_id.in_(_contact_entities(principal)),
+        )
+        .order_by(FileRequest.created_at, FileRequest.id)
+    )
+    out += [
+        RequestInProgress(
+            kind="file_request",
+            id=r.id,
+            entity_id=r.entity_id,
+            title=r.subject,
+            status=r.status,
+            due_date=r.due_date,
+            created_at=r.created_at,
+        )
+        for r in file_rows
+    ]
+    return out
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+@router.get(
+    "/documents",
+    operation_id="portal_documents_list",
+    summary="The output documents delivered to the contact's entities",
+    description="Filters: `entity_id`, `task_id`, `due_after`/`due_before`, `status` (for "
+    "this contact). A document not uploaded yet has `uploaded: false` and no link.",
+    response_model=PortalDocumentPage,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_documents(
+    session: SessionDep,
+    principal: ContactDep,
+    page: PageDep,
+    entity_id: uuid.UUID | None = None,
+    task_id: uuid.UUID | None = None,
+    due_after: dt.date | None = None,
+    due_before: dt.date | None = None,
+    document_status: Annotated[DocumentStatus | None, Query(alias="status")] = None,
+    order_by: str = DOCUMENT_ORDERING.param(),
+) -> PortalDocumentPage:
+    today = await _today(session, principal)
+    statement = select(TaskOutput).where(*visible_documents(principal))
+    if entity_id is not None:
+        statement = statement.where(TaskOutput.entity_id == entity_id)
+    if task_id is not None:
+        statement = statement.where(TaskOutput.task_id == task_id)
+    if due_after is not None:
+        statement = statement.where(TaskOutput.due_date >= due_after)
+    if due_before is not None:
+        statement = statement.where(TaskOutput.due_date <= due_before)
+    if document_status is not None:
+        statement = statement.outerjoin(
+            TaskOutputReadMark,
+            (TaskOutputReadMark.output_id == TaskOutput.id)
+            & (TaskOutputReadMark.contact_id == principal.id),
+        ).where(_status_filter(document_status, today))
+    outputs, cursor = await paginate(session, statement, page, DOCUMENT_ORDERING, order_by)
+    ids = [o.id for o in outputs]
+    found = (
+        {
+            row[0].id: row
+            for row in await session.execute(_rows(principal).where(TaskOutput.id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
+    items = [_document(found[i], today) for i in ids if i in found]
+    return PortalDocumentPage(items=items, next_cursor=cursor)
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    row: Any
+    principal: Principal
+
+    @property
+    def output(self) -> TaskOutput:
+        output: TaskOutput = self.row[0]
+        return output
+
+
+async def portal_document(
+    document_id: uuid.UUID, session: SessionDep, principal: ContactDep
+) -> DocumentContext:
+    row = (await session.execute(_rows(principal).where(TaskOutput.id == document_id))).first()
+    if row is None:
+        raise NotFound("No document with that id.", code="document_not_found")
+    return DocumentContext(row=row, principal=principal)
+
+
+CanSeeDocument = Annotated[DocumentContext, Depends(portal_document)]
+
+
+async def mark_read(session: AsyncSession, principal: Principal, output: TaskOutput) -> None:
+    """Idempotent: the first read counts (two racing reads make one row)."""
+    insert = _insert(session)
+    await session.execute(
+        insert(TaskOutputReadMark)
+        .values(output_id=output.id, contact_id=principal.id, firm_id=principal.firm_id)
+        .on_conflict_do_nothing(index_elements=["output_id", "contact_id"])
+    )
+
+
+@router.get(
+    "/documents/{document_id}",
+    operation_id="portal_documents_get",
+    summary="One document delivered to the contact",
+    response_model=PortalDocument,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_document(session: SessionDep, context: CanSeeDocument) -> PortalDocument:
+    return _document(context.row, await _today(session, context.principal))
+
+
+@router.post(
+    "/documents/{document_id}/read",
+    operation_id="portal_documents_read",
+    summary="Mark a document read without downloading it",
+    response_model=PortalDocument,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def read_document(session: SessionDep, context: CanSeeDocument) -> PortalDocument:
+    await mark_read(session, context.principal, context.output)
+    row = (
+        await session.execute(_rows(context.principal).where(TaskOutput.id == context.output.id))
+    ).one()
+    return _document(row, await _today(session, context.principal))
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    operation_id="portal_documents_download",
+    summary="Download a document (marks it read for this contact)",
+    description="409 `document_not_uploaded` while the firm has not uploaded it yet. A "
+    "download is recorded in the entity's activity log and marks the document read.",
+    response_class=Response,
+    responses={**DOWNLOAD_RESPONSES, **problem_responses(409)},
+)
+@writes_on_get
+async def download_document(
+    request: Request,
+    session: SessionDep,
+    context: CanSeeDocument,
+    storage: StorageDep,
+    disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
+) -> Response:
+    output = context.output
+    document = await session.get(FileDocument, output.file_id) if output.file_id else None
+    if document is None or document.deleted_at is not None:
+        raise Conflict("This document has not been uploaded yet.", code="document_not_uploaded")
+    stored = await session.scalar(
+        select(StoredFile).where(
+            StoredFile.document_id == document.id, StoredFile.number == document.current_version
+        )
+    )
+    assert stored is not None
+    answer = await send_file(
+        request,
+        session,
+        storage,
+        document=document,
+        stored=stored,
+        actor=context.principal.actor,
+        disposition=disposition,
+    )
+    if 200 <= answer.status_code < 300:
+        await mark_read(session, context.principal, output)
+    return answer
+
+
+# --- uploads into the input slots of existing tasks -------------------------------------
+
+
+@router.get(
+    "/task-inputs",
+    operation_id="portal_task_inputs_list",
+    summary="The open input slots of existing tasks on the contact's entities",
+    description="What the firm waits for: slots of open tasks (filled ones too, since a slot "
+    "takes several files). Contributor contacts upload into them.",
+    response_model=PortalTaskInputPage,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_task_inputs(
+    session: SessionDep,
+    principal: ContactDep,
+    page: PageDep,
+    entity_id: uuid.UUID | None = None,
+    task_id: uuid.UUID | None = None,
+    order_by: str = INPUT_ORDERING.param(),
+) -> PortalTaskInputPage:
+    statement = (
+        select(TaskInput)
+        .join(Task, Task.id == TaskInput.task_id)
+        .where(
+            TaskInput.firm_id == principal.firm_id,
+            Task.status == "open",
+            Task.entity_id.in_(_contact_entities(principal)),
+        )
+    )
+    if entity_id is not None:
+        statement = statement.where(Task.entity_id == entity_id)
+    if task_id is not None:
+        statement = statement.where(Task.id == task_id)
+    slots, cursor = await paginate(session, statement, page, INPUT_ORDERING, order_by)
+    return PortalTaskInputPage(
+        items=await _inputs(session, principal, list(slots)), next_cursor=cursor
+    )
+
+
+async def _inputs(
+    session: AsyncSession, principal: Principal, slots: list[TaskInput]
+) -> list[PortalTaskInput]:
+    if not slots:
+        return []
+    task_ids = list({s.task_id for s in slots})
+    by_id = {t.id: t for t in await session.scalars(select(Task).where(Task.id.in_(task_ids)))}
+    files: dict[uuid.UUID, list[PortalTaskInputFile]] = {}
+    rows = await session.execute(
+        select(TaskInputFile, StoredFile.name)
+        .join(FileDocument, FileDocument.id == TaskInputFile.file_id)
+        .join(
+            StoredFile,
+            (StoredFile.document_id == FileDocument.id)
+            & (StoredFile.number == FileDocument.current_version),
+        )
+        .where(
+            TaskInputFile.input_id.in_([s.id for s in slots]),
+            FileDocument.deleted_at.is_(None),
+        )
+        .order_by(TaskInputFile.created_at, TaskInputFile.id)
+    )
+    for link, name in rows:
+        files.setdefault(link.input_id, []).append(
+            PortalTaskInputFile(
+                name=name,
+                uploaded_by_name=link.uploaded_by_name,
+                uploaded_at=link.created_at,
+                mine=link.uploaded_by_kind == "contact" and link.uploaded_by_id == principal.id,
+            )
+        )
+    return [
+        PortalTaskInput(
+            id=slot.id,
+            task_id=slot.task_id,
+            task_title=by_id[slot.task_id].title,
+            entity_id=by_id[slot.task_id].entity_id,
+            name=slot.name,
+            description=slot.description,
+            required=slot.required,
+            filled=bool(files.get(slot.id)),
+            due_date=by_id[slot.task_id].due_date,
+            files=files.get(slot.id, []),
+            upload_url=f"/v1/portal/task-inputs/{slot.id}/files",
+        )
+        for slot in slots
+    ]
+
+
+@router.post(
+    "/task-inputs/{input_id}/files",
+    operation_id="portal_task_inputs_upload",
+    summary="Upload a file into an input slot of an existing task (contributors)",
+    description="`multipart/form-data` with one `file` field (the limits of every upload). A "
+    "slot of a task that does not exist or is on an entity the contact cannot see answers "
+    "404 `task_input_not_found`; a task that is done or cancelled 409 `task_not_open`; a "
+    "`viewer` contact 403 `portal_upload_forbidden`. Nothing is stored when refused. The "
+    "task's assignee (else the entity's responsible) is notified.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PortalTaskInput,
+    openapi_extra=upload_body(),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def upload_task_input(
+    input_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: ContactDep,
+    storage: StorageDep,
+    runtime: RuntimeDep,
+) -> PortalTaskInput:
+    slot = await session.get(TaskInput, input_id)
+    task = await session.get(Task, slot.task_id) if slot else None
+    role = await contact_role(session, principal, task.entity_id) if task else None
+    if slot is None or task is None or role is None or task.firm_id != principal.firm_id:
+        raise NotFound("No input slot with that id.", code="task_input_not_found")
+    if task.status != "open":
+        raise Conflict(
+            f"The task is {task.status}: it takes no more documents.", code="task_not_open"
+        )
+    if role != "contributor":
+        rule = RULES["portal.task_inputs.upload"]
+        raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
+    received = await receive_upload(
+        request, session, storage, UploadPolicy.from_settings(runtime.settings)
+    )
+    await tasks.put_input_file(session, principal.actor, task, slot, received)
+    created(response, f"/v1/portal/task-inputs?task_id={task.id}")
+    return (await _inputs(session, principal, [slot]))[0]
+
+
+# --- task requests ----------------------------------------------------------------------
+
+
+@router.get(
+    "/task-types",
+    operation_id="portal_task_types_list",
+    summary="The task types the firm lets clients request",
+    response_model=PortalTaskTypePage,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_requestable_types(
+    session: SessionDep,
+    principal: ContactDep,
+    page: PageDep,
+    order_by: str = TYPE_ORDERING.param(),
+) -> PortalTaskTypePage:
+    statement = select(TaskType).where(
+        TaskType.firm_id == principal.firm_id,
+        TaskType.client_requestable.is_(True),
+        TaskType.archived_at.is_(None),
+    )
+    rows, cursor = await paginate(session, statement, page, TYPE_ORDERING, order_by)
+    return PortalTaskTypePage(
+        items=[
+            PortalTaskType(
+                id=t.id,
+                name=t.name,
+                description=t.description,
+                input_documents=[d["name"] for d in t.input_documents],
+            )
+            for t in rows
+        ],
+        next_cursor=cursor,
+    )
+
+
+@router.post(
+    "/entities/{entity_id}/task-requests",
+    operation_id="portal_task_requests_create",
+    summary="Request a task of a requestable type for an entity",
+    description="Creates a task with `origin: client` (staff find it with `GET "
+    "/v1/tasks?origin=client`); it shows under the dashboard's requests in progress until it "
+    "is done. A type the firm did not mark requestable: 422 `task_type_not_requestable`.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PortalTaskRequest,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def create_task_request(
+    body: TaskRequestCreate, response: Response, session: SessionDep, context: CanSeePortalEntity
+) -> PortalTaskRequest:
+    principal = context.principal
+    task_type = await session.get(TaskType, body.task_type_id)
+    if (
+        task_type is None
+        or task_type.firm_id != principal.firm_id
+        or task_type.archived_at is not None
+        or not task_type.client_requestable
+    ):
+        raise ValidationFailed(
+            "Clients may request only the task types the firm marked requestable.",
+            code="task_type_not_requestable",
+            errors=[
+                ValidationIssue(loc=["body", "task_type_id"], msg="not requestable", type="type")
+            ],
+        )
+    task = await tasks.create_task(
+        session,
+        principal.actor,
+        context.entity,
+        TaskCreate(task_type_id=task_type.id, description=body.note, due_date=body.due_date),
+        origin="client",
+        requested_by_contact_id=principal.id,
+    )
+    created(response, "/v1/portal/dashboard")
+    return PortalTaskRequest(
+        id=task.id,
+        entity_id=task.entity_id,
+        task_type_id=task.task_type_id,
+        title=task.title,
+        status=task.status,
+        stage=task.stage,
+        due_date=task.due_date,
+        created_at=task.created_at,
+    )
