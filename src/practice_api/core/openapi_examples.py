@@ -237,29 +237,44 @@ def example_for(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
     return _Builder(spec).build(schema)
 
 
-def _problem_example(status: str, description: str) -> dict[str, Any]:
-    codes = {
-        "400": "malformed_body",
-        "401": "not_authenticated",
-        "403": "forbidden",
-        "404": "not_found",
-        "409": "conflict",
-        "412": "stale_etag",
-        "413": "payload_too_large",
-        "415": "unsupported_media_type",
-        "416": "range_not_satisfiable",
-        "422": "validation_failed",
-        "428": "precondition_required",
-        "429": "rate_limited",
-        "500": "internal_error",
-        "503": "not_ready",
-    }
-    code = codes.get(status, "error")
+# One example answer per error status, shared through components/examples. Each code is
+# one the API really answers (tests/test_spec_examples.py checks it with the error table).
+PROBLEM_EXAMPLES: dict[str, tuple[str, str, str]] = {
+    "400": ("malformed_body", "Bad request", "The request body is not valid JSON."),
+    "401": ("token_missing", "Not authenticated", "A bearer token is required."),
+    "403": ("forbidden", "Forbidden", "You may not do this."),
+    "404": ("entity_not_found", "Not found", "No entity with that id."),
+    "409": ("conflict", "Conflict", "The change conflicts with existing data; retry."),
+    "412": (
+        "stale_etag",
+        "Precondition failed",
+        "The resource changed since you read it; read it again and retry.",
+    ),
+    "413": ("file_too_large", "Payload too large", "The file is larger than the limit."),
+    "415": (
+        "file_type_not_allowed",
+        "Unsupported media type",
+        "Files of type application/x-msdownload are not accepted.",
+    ),
+    "416": (
+        "range_not_satisfiable",
+        "Range not satisfiable",
+        "The file has 4096 bytes; the requested range lies outside it.",
+    ),
+    "422": ("validation_failed", "Validation failed", "The request is not valid."),
+    "429": ("rate_limited", "Too many requests", "Too many attempts; try again later."),
+    "500": ("internal_error", "Internal server error", "An unexpected error occurred."),
+    "503": ("not_ready", "Service unavailable", "The database is not reachable."),
+}
+
+
+def problem_example(status: str) -> dict[str, Any]:
+    code, title, detail = PROBLEM_EXAMPLES.get(status, ("internal_error", "Error", "An error."))
     example: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": description,
+        "title": title,
         "status": int(status),
-        "detail": description + ".",
+        "detail": detail,
         "code": code,
     }
     if status == "422":
@@ -276,6 +291,7 @@ def _problem_example(status: str, description: str) -> dict[str, Any]:
 def add_examples(spec: dict[str, Any]) -> None:
     """An ``example`` on every JSON/form request body and every documented answer."""
     builder = _Builder(spec)
+    shared: dict[str, Any] = {}
     for section in ("paths", "webhooks"):
         for item in spec.get(section, {}).values():
             for operation in item.values():
@@ -292,9 +308,21 @@ def add_examples(spec: dict[str, Any]) -> None:
                         media["example"] = builder.build(media["schema"])
                 for status, response in operation["responses"].items():
                     for media_type, media in response.get("content", {}).items():
-                        if "example" in media or "schema" not in media:
+                        if "example" in media or "examples" in media or "schema" not in media:
                             continue
                         if media_type == PROBLEM_MEDIA_TYPE:
-                            media["example"] = _problem_example(status, response["description"])
+                            key = f"Problem{status}"
+                            if key not in shared:
+                                shared[key] = {
+                                    "summary": f"A {status} answer",
+                                    "value": problem_example(status),
+                                }
+                            media["examples"] = {
+                                PROBLEM_EXAMPLES.get(status, ("error",))[0]: {
+                                    "$ref": f"#/components/examples/{key}"
+                                }
+                            }
                         elif media_type == JSON and media["schema"]:
                             media["example"] = builder.build(media["schema"])
+    if shared:
+        spec["components"]["examples"] = dict(sorted(shared.items()))
