@@ -311,16 +311,29 @@ async def _send_digests(
     Automatic digests are claimed per recipient and day first (a second one that day is
     skipped); a manual reminder is sent anyway and takes the day's claim if it is free.
     """
+    # Automatic: claim the day first, so the slots of a recipient's other subjects that day
+    # cost one insert each and never list the items again.
+    claimed: dict[RecipientKey, uuid.UUID] = {}
+    if not manual:
+        for recipient in recipients:
+            digest_id = await claim_digest(session, firm.id, recipient, day)
+            if digest_id is not None:
+                claimed[recipient] = digest_id
+        recipients = list(claimed)
+        if not recipients:
+            return 0
     items = await open_items_of(session, firm.id, recipients)
     sent = 0
     names = await _names(session, recipients)
     for recipient in recipients:
         open_items = items.get(recipient) or []
         if not open_items:
-            continue
-        digest_id = await claim_digest(session, firm.id, recipient, day)
-        if digest_id is None and not manual:
-            continue
+            continue  # nothing open anywhere: the day stays claimed, nothing to say
+        digest_id = (
+            claimed.get(recipient)
+            if not manual
+            else await claim_digest(session, firm.id, recipient, day)
+        )
         event = await record_event(
             session,
             type="reminder.sent",
@@ -441,22 +454,43 @@ async def send_due_reminders(
             statement = statement.where(
                 tuple_(ReminderSchedule.next_slot, ReminderSchedule.id) > after
             )
-        async with sessionmaker() as session:
+        async with sessionmaker() as session, session.begin():
             candidates = (await session.execute(statement)).all()
-        for schedule_id, _ in candidates:
-            try:
-                async with sessionmaker() as session, session.begin():
-                    sent += await _run_schedule(session, schedule_id)
-            except Exception:
-                log.exception(
-                    "reminders: schedule %s failed; it is tried again next round", schedule_id
-                )
+            ids = [schedule_id for schedule_id, _ in candidates]
+            # One batch, one transaction: the schedules and their recipients in two
+            # statements; each schedule in a savepoint, so a failing one holds nothing back.
+            await session.execute(select(ReminderSchedule).where(ReminderSchedule.id.in_(ids)))
+            recipients: dict[uuid.UUID, list[RecipientKey]] = {i: [] for i in ids}
+            for schedule_id, kind, recipient_id in await session.execute(
+                select(
+                    ReminderRecipient.schedule_id,
+                    ReminderRecipient.recipient_kind,
+                    ReminderRecipient.recipient_id,
+                ).where(ReminderRecipient.schedule_id.in_(ids))
+            ):
+                recipients[schedule_id].append((kind, recipient_id))
+            defaults: dict[uuid.UUID, ReminderDefaults] = {}
+            for schedule_id in ids:
+                try:
+                    async with session.begin_nested():
+                        sent += await _run_schedule(
+                            session, schedule_id, recipients[schedule_id], defaults
+                        )
+                except Exception:
+                    log.exception(
+                        "reminders: schedule %s failed; it is tried again next round", schedule_id
+                    )
         if len(candidates) < batch:
             return sent
         after = (candidates[-1][1], candidates[-1][0])
 
 
-async def _run_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> int:
+async def _run_schedule(
+    session: AsyncSession,
+    schedule_id: uuid.UUID,
+    recipients: list[RecipientKey],
+    defaults: dict[uuid.UUID, ReminderDefaults],
+) -> int:
     schedule = await session.get(ReminderSchedule, schedule_id)
     if schedule is None or not schedule.active:
         return 0
@@ -464,7 +498,9 @@ async def _run_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> int:
     if firm is None:
         return 0
     today = local_today(firm.time_zone)
-    plan = plan_of(schedule, await firm_defaults(session, firm.id))
+    if firm.id not in defaults:
+        defaults[firm.id] = await firm_defaults(session, firm.id)
+    plan = plan_of(schedule, defaults[firm.id])
     day = due_slot(schedule, plan, today) if plan.enabled else None
     if day is None:
         schedule.next_slot = next_slot(schedule, plan)
@@ -476,7 +512,7 @@ async def _run_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> int:
     return await _send_digests(
         session,
         firm=firm,
-        recipients=await _recipients(session, schedule.id),
+        recipients=recipients,
         day=today,
         actor=Actor.system(),
         manual=False,
