@@ -11,7 +11,8 @@ webhooks in the OpenAPI spec and of docs/events.md):
   ``register(events)`` with the events backbone's ``EventRegistry``;
 * principal loaders (who a token names): ``users/principals.py``, ``contacts/principals.py``;
 * grants of entity access by other tables: ``shares/access.py`` into ``entities.visibility``;
-* steps before a user is deleted: the owners domain's ``release_user``.
+* steps before a user is deleted: the owners domain's ``release_user``;
+* reminder sources (open items per recipient): ``file_requests.service``.
 
 A new domain adds its lines here (see docs/adding-a-resource.md).
 """
@@ -27,6 +28,7 @@ from practice_api.entities.visibility import GRANTS
 from practice_api.events import bulk
 from practice_api.events.registry import EVENTS
 from practice_api.file_requests import events as file_requests_events
+from practice_api.file_requests.service import register_reminder_source as file_requests_reminders
 from practice_api.files import events as files_events
 from practice_api.firms import events as firms_events
 from practice_api.notifications import events as notifications_events
@@ -75,4 +77,6 @@ def register_all() -> None:
     shares_access.register(GRANTS)
     # Before a user is deleted.
     USER_REMOVAL.add(release_user)
+    # What the reminders list, per subject kind.
+    file_requests_reminders()
     _done = True

@@ -663,4 +663,6 @@ async def open_items(
     return out
 
 
-register_source(SUBJECT_KIND, open_items)
+def register_reminder_source() -> None:
+    """Called by ``registry.register_all()``: reminders list this domain's open items."""
+    register_source(SUBJECT_KIND, open_items)

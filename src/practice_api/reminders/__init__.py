@@ -15,7 +15,8 @@ How a domain plugs in (file requests do; client requests and task documents will
 2. When it stops or starts waiting (submitted, completed, cancelled / returned, reopened):
    ``await reminders.service.set_active(session, subject, waiting)``.
 
-3. Once, at import: ``reminders.sources.register_source("client_request", open_items)``
+3. Once, from ``registry.register_all()``:
+   ``reminders.sources.register_source("client_request", open_items)``
    where ``open_items(session, firm_id, recipients)`` answers each recipient's open items
    (``OpenItem``: subject title, item title, due date, status). A reminder e-mail lists the
    open items of every source, so a person gets one digest a day, whatever asks.
