@@ -2,6 +2,11 @@
 
 PostgreSQL is required in CI (CI=true); elsewhere its tests are skipped, with a clear
 message, when no server answers at PRACTICE_TEST_POSTGRES_URL.
+
+Each test's writes are rolled back at its end (``tests/database.py``), so tests do not see
+each other's rows and no table is emptied between them. A test that needs real commits
+(a live server, worker processes, requests whose transactions race) is marked
+``@pytest.mark.committed``: its tables are emptied before and after it instead.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from sqlalchemy.engine import make_url
 
 from practice_api.app import create_app
 from practice_api.db import make_engine
-from practice_api.models import Base
 from practice_api.schema import upgrade_to_head
 from practice_api.settings import Settings
+from tests.database import empty_all_tables, rolled_back
 from tests.helpers import Api
+
+__all__ = ["empty_all_tables"]  # tests/test_schemathesis.py imports it from here
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PRACTICE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -123,20 +130,6 @@ def mark_backend_used(backend: str) -> None:
         _used.append(backend)
 
 
-async def empty_all_tables(url: str) -> None:
-    engine = make_engine(url, pool=False)
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    try:
-        async with engine.begin() as connection:
-            if url.startswith("postgresql"):
-                await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-            else:
-                for table in tables:
-                    await connection.execute(text(f"DELETE FROM {table}"))
-    finally:
-        await engine.dispose()
-
-
 def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
@@ -163,11 +156,26 @@ def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, An
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    await empty_all_tables(settings.resolved_database_url)
+async def app(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The app on the test's backend. Its writes are rolled back when the test ends
+    (``tests.database.rolled_back``), unless the test is marked ``committed``: then they
+    really commit, and every table is emptied before and after it."""
     application = create_app(settings)
-    yield application
-    await application.state.runtime.engine.dispose()
+    engine = application.state.runtime.engine
+    if request.node.get_closest_marker("committed"):
+        url = settings.resolved_database_url
+        await empty_all_tables(url)
+        try:
+            yield application
+        finally:
+            await engine.dispose()
+            await empty_all_tables(url)
+        return
+    try:
+        async with rolled_back(application):
+            yield application
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -90,12 +90,15 @@ def _session_class(turns: _Turns) -> type[AsyncSession]:
 
 
 class _ConnectionEngine:
-    """Stands in for ``runtime.engine``: ``connect()`` lends the test's connection."""
+    """Stands in for ``runtime.engine``: ``connect()`` lends the test's connection; anything
+    else (``sync_engine`` for event listeners, ``url``, ``dialect``) is the real engine's."""
 
     def __init__(self, connection: AsyncConnection, engine: Any) -> None:
         self._connection = connection
-        self.url = engine.url
-        self.dialect = engine.dialect
+        self._engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:

@@ -73,6 +73,7 @@ async def wait_until(condition: Any, within: float = 20.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
+@pytest.mark.committed  # worker processes use the outbox through their own connections
 async def test_killed_worker_process_then_restart_delivers_once_per_delivery_id(
     api: Api, app: Any, database_url: str, webhook_receiver: WebhookReceiver
 ) -> None:

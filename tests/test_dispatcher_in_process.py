@@ -10,6 +10,9 @@ import pytest
 
 from tests.helpers import Api
 
+# The dispatcher runs in its own task alongside the requests, and commits.
+pytestmark = pytest.mark.committed
+
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:

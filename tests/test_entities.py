@@ -245,6 +245,7 @@ async def test_delete_archives_an_entity_with_dependents(
     assert await events(app, "entity.deleted") == []
 
 
+@pytest.mark.committed  # counts the statements of real transactions (no savepoints)
 async def test_listing_costs_a_fixed_number_of_statements(
     api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

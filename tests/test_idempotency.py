@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.helpers import PASSWORD, Actor, Api, problem
 
 
@@ -177,6 +179,7 @@ async def test_other_methods_ignore_the_key(api: Api) -> None:
     assert second.json()["address"] == "2"
 
 
+@pytest.mark.committed  # the second request must see the first one's committed claim
 async def test_a_key_still_running_answers_409(app: Any, api: Api) -> None:
     release = asyncio.Event()
     started = asyncio.Event()

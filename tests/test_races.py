@@ -17,6 +17,9 @@ from tests.contact_helpers import create_contact, grant, issue_secret
 from tests.factories import create_entity
 from tests.helpers import Api
 
+# The transactions must really interleave, each on its own connection.
+pytestmark = pytest.mark.committed
+
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:

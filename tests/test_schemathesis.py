@@ -111,6 +111,7 @@ def live_server(
     yield LiveServer(base, email)
     server.should_exit = True
     thread.join(timeout=30)
+    asyncio.run(empty_all_tables(url))  # it committed: leave nothing for the next tests
 
 
 @schema.parametrize()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.helpers import PASSWORD, Api, problem
 
 
@@ -241,6 +243,7 @@ async def test_user_validation(api: Api) -> None:
         problem(response, 422, "validation_failed")
 
 
+@pytest.mark.committed  # the two transactions really race
 async def test_two_admins_demoting_each_other_at_once_leave_one_admin(api: Api) -> None:
     admin = await api.sign_up_firm()
     second = await api.add_staff(admin, role="admin")
@@ -261,6 +264,7 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(api: Api) 
     assert len(users["items"]) == 1
 
 
+@pytest.mark.committed  # the two transactions really race
 async def test_two_admins_deactivating_each_other_at_once_leave_one_admin(api: Api) -> None:
     admin = await api.sign_up_firm()
     second = await api.add_staff(admin, role="admin")
