@@ -42,6 +42,15 @@ BACKENDS = ("sqlite", "postgresql")
 _pg_skip_reason: str | None = None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here, not in pyproject.toml (whose every change rebuilds .venv).
+    config.addinivalue_line(
+        "markers",
+        "committed: the app really commits (live servers, worker processes, racing "
+        "transactions); the tables are emptied before and after instead of rolled back",
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> None:
     """Every ``async def`` test runs on anyio's asyncio runner without a marker each."""
@@ -49,14 +58,52 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> None:
         pytest.mark.anyio(obj)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _pg_skip_reason:
-        terminalreporter.write_sep("!", f"PostgreSQL tests SKIPPED: {_pg_skip_reason}", red=True)
-    else:
-        terminalreporter.write_sep("=", "database backends exercised: " + ", ".join(_used))
-
-
 _used: list[str] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI, fail at once (exit code 3) when PostgreSQL does not answer. Under xdist this
+    runs in the controller, before any worker starts."""
+    if IN_CI and not hasattr(session.config, "workerinput"):
+        try:
+            _in_thread(asyncio.run, _pg_admin("SELECT 1"))
+        except Exception as exc:
+            pytest.exit(f"PostgreSQL is required in CI but not reachable: {exc}", returncode=3)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller collects what each xdist worker exercised."""
+    global _pg_skip_reason
+    output = getattr(node, "workeroutput", {})
+    for backend in output.get("backends_used", []):
+        mark_backend_used(backend)
+    _pg_skip_reason = _pg_skip_reason or output.get("pg_skip_reason")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """The run's last line (after pytest's own summary line) names the database backends
+    exercised, or says in red that PostgreSQL was skipped. An xdist worker hands its
+    share to the controller instead (``pytest_testnodedown``)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["backends_used"] = list(_used)
+        workeroutput["pg_skip_reason"] = _pg_skip_reason
+    yield
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if workeroutput is None and reporter is not None:
+        if _pg_skip_reason:
+            reporter.write_sep(
+                "!", f"PostgreSQL tests SKIPPED: {_pg_skip_reason}; {_backends_line()}", red=True
+            )
+        else:
+            reporter.write_sep("=", _backends_line())
+
+
+def _backends_line() -> str:
+    used = [backend for backend in BACKENDS if backend in _used]
+    return "database backends exercised: " + (", ".join(used) or "none")
 
 
 @pytest.fixture(scope="session")
