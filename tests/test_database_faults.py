@@ -56,6 +56,7 @@ def assert_unavailable(response: httpx.Response, code: str) -> None:
     assert int(response.headers["retry-after"]) >= 1
 
 
+@pytest.mark.committed  # a second app (behind the proxy) reads what the first one wrote
 async def test_a_silent_database_gets_bounded_answers(
     api: Api, proxied: tuple[FreezableProxy, httpx.AsyncClient], caplog: pytest.LogCaptureFixture
 ) -> None:

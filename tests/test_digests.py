@@ -153,6 +153,7 @@ async def test_a_digest_user_gets_one_email_for_three_events_and_none_the_next_d
     assert smtp_server.messages == []
 
 
+@pytest.mark.committed  # two workers' transactions really race
 async def test_two_workers_send_each_digest_once(
     api: Api, app: Any, backend: str, settings: Any, smtp_server: SmtpServer
 ) -> None:

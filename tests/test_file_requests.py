@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 
 from practice_api.file_requests.models import FileRequest
@@ -281,6 +282,7 @@ async def test_csv_body_creates_the_items(api: Api, app: Any) -> None:
     )
 
 
+@pytest.mark.committed  # counts the statements of real transactions (no savepoints)
 async def test_lists_filter_count_in_sql_and_portal_puts_waiting_first(api: Api, app: Any) -> None:
     f = await firm_with_contacts(api, app)
     first = (await create_request(api, f, subject="First", due_date="2020-01-31")).json()

@@ -89,6 +89,7 @@ async def _statements(api: Api, app: Any, url: str, actor: Actor) -> tuple[int, 
     return counts[0], counts[1]
 
 
+@pytest.mark.committed  # counts the statements of real transactions (no savepoints)
 async def test_statements_per_list_do_not_grow_with_the_page(
     api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

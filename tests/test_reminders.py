@@ -120,6 +120,7 @@ async def test_one_digest_for_two_requests_and_every_n_days_without_due_date(
     assert detail["reminders"]["every_days"] == 2
 
 
+@pytest.mark.committed  # two workers' transactions really race
 async def test_two_workers_racing_send_a_slot_once(
     api: Api, app: Any, dispatcher: Dispatcher, smtp_server: SmtpServer, database_url: str
 ) -> None:
