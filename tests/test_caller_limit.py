@@ -42,6 +42,7 @@ async def test_answers_carry_the_budget_and_429_past_it(api: Api, backend: str) 
             assert (await api.client.get("/v1/me", headers=admin.headers)).status_code == 200
 
 
+@pytest.mark.committed  # the parallel requests' counters really race
 async def test_parallel_requests_stop_exactly_at_the_limit(api: Api) -> None:
     admin = await api.sign_up_firm()
     responses = await asyncio.gather(
@@ -52,6 +53,7 @@ async def test_parallel_requests_stop_exactly_at_the_limit(api: Api) -> None:
     assert statuses == Counter({200: 9, 429: 16}), statuses
 
 
+@pytest.mark.committed  # a second app reads the users the first one wrote
 async def test_a_firm_can_have_its_own_limit(api: Api, settings: Settings) -> None:
     admin = await api.sign_up_firm()
     other = await api.sign_up_firm("Other Audit")
