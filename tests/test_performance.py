@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, or_, select
 
 from practice_api.access import principals
+from practice_api.core.pagination import PageParams, encode_cursor, page_query
+from practice_api.core.principals import Principal
+from practice_api.core.repository import like_pattern
 from practice_api.core.security import PasswordHasher, hashing_concurrency
+from practice_api.entities.models import Entity
+from practice_api.entities.repository import ENTITY_ORDERING, EntityRepository
 from tests.factories import create_entity, create_owner, owner_for
 from tests.helpers import Actor, Api
 
@@ -152,3 +160,93 @@ async def test_list_items_are_the_single_reads(api: Api) -> None:
     }
     assert levels[owned_by_other["id"]] == "viewer"
     assert sorted(levels.values()) == ["editor", "owner", "owner", "viewer", "viewer"]
+
+
+def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [plan]
+    for child in plan.get("Plans", []):
+        nodes.extend(_plan_nodes(child))
+    return nodes
+
+
+async def _explain(app: Any, statement: Any, **settings: str) -> list[dict[str, Any]]:
+    """The plan's nodes for ``statement`` (with planner settings) on PostgreSQL."""
+    engine = app.state.runtime.engine
+    compiled = statement.compile(dialect=engine.dialect)
+    processors = compiled._bind_processors
+    params = []
+    for key in compiled.positiontup or []:
+        value = compiled.params[key]
+        params.append(processors[key](value) if key in processors else value)
+    async with engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        async with raw.transaction():
+            for name, value in settings.items():
+                await raw.execute(f"SET LOCAL {name} = {value}")
+            plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + str(compiled), *params)
+    parsed = json.loads(plan) if isinstance(plan, str) else plan
+    return _plan_nodes(parsed[0]["Plan"])
+
+
+async def test_every_allowed_entity_ordering_is_served_by_an_index(
+    api: Api, app: Any, database_url: str
+) -> None:
+    """With sorting priced out, the planner still finds each page's order in an index (no
+    Sort node), for each ordering in both directions, with and without a cursor, alone and
+    under the owner, unowned and status filters; search uses the trigram indexes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("EXPLAIN check runs on PostgreSQL")
+    admin = await api.sign_up_firm()
+    owner = await create_owner(api, admin)
+    for n in range(3):
+        await create_entity(api, admin, owner_id=owner["id"] if n else None)
+    me = await api.client.get("/v1/me", headers=admin.headers)
+    principal = Principal(
+        kind="staff",
+        id=uuid.UUID(admin.user_id),
+        firm_id=uuid.UUID(me.json()["firm_id"]),
+        session_id=uuid.uuid4(),
+        name="admin",
+        email="admin@example.com",
+        role="admin",
+    )
+    repository = EntityRepository(None, principal)  # type: ignore[arg-type]
+    filters: list[dict[str, Any]] = [
+        {},
+        {"owner_id": uuid.UUID(owner["id"])},
+        {"owner_id": "none"},
+        {"status": "archived"},
+    ]
+    now = dt.datetime.now(dt.UTC)
+    keys = {"name": "M", "created_at": now, "updated_at": now}
+    for order_by in ENTITY_ORDERING.choices():
+        name = order_by.lstrip("-")
+        for cursor in (None, encode_cursor(order_by, keys[name], uuid.uuid4())):
+            for chosen in filters:
+                query = page_query(
+                    repository.listing(repository.filtered(**chosen)),
+                    PageParams(limit=50, cursor=cursor),
+                    ENTITY_ORDERING,
+                    order_by,
+                )
+                nodes = await _explain(app, query.statement, enable_sort="off")
+                kinds = [node["Node Type"] for node in nodes]
+                assert "Sort" not in kinds and "Incremental Sort" not in kinds, (
+                    order_by,
+                    cursor is not None,
+                    chosen,
+                    kinds,
+                )
+    # The search predicate alone (the firm's own indexes aside): served by the trigram ones.
+    pattern = like_pattern("acme")
+    search = select(Entity.id).where(
+        or_(
+            *(
+                func.lower(c).like(pattern, escape="\\")
+                for c in (Entity.name, Entity.tax_id, Entity.email)
+            )
+        )
+    )
+    nodes = await _explain(app, search, enable_seqscan="off", enable_indexscan="off")
+    used = {node.get("Index Name") for node in nodes}
+    assert {"ix_entities_name_trgm", "ix_entities_tax_id_trgm", "ix_entities_email_trgm"} <= used

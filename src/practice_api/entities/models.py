@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice_api.db import Base, IdMixin, TimestampMixin, VersionedMixin
@@ -16,7 +16,13 @@ class Entity(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "entities"
     __table_args__ = (
         UniqueConstraint("firm_id", "external_ref"),
-        Index("ix_entities_firm_id_name", "firm_id", "name"),
+        # One index per allowed ordering (and filter + default ordering), each ending in the
+        # id that breaks ties, so every list page is an index range scan (migration 0011).
+        Index("ix_entities_firm_name_id", "firm_id", "name", "id"),
+        Index("ix_entities_firm_created_id", "firm_id", "created_at", "id"),
+        Index("ix_entities_firm_updated_id", "firm_id", "updated_at", "id"),
+        Index("ix_entities_firm_owner_name_id", "firm_id", "owner_id", "name", "id"),
+        Index("ix_entities_firm_status_name_id", "firm_id", "status", "name", "id"),
     )
 
     firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
@@ -42,3 +48,14 @@ class Entity(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     # Joined, so a list of entities with their owners is one statement.
     owner: Mapped[Owner | None] = relationship(lazy="joined")
+
+
+# Search (``q=``, a case-folded substring of name, tax id or e-mail): trigram indexes on
+# PostgreSQL (pg_trgm, migration 0011); SQLite keeps a plain scan.
+for _name, _column in (("name", Entity.name), ("tax_id", Entity.tax_id), ("email", Entity.email)):
+    Index(
+        f"ix_entities_{_name}_trgm",
+        func.lower(_column).label(f"lower_{_name}"),
+        postgresql_using="gin",
+        postgresql_ops={f"lower_{_name}": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
