@@ -196,125 +196,142 @@ async def _admin(admin_url: str, sql: str) -> Any:
 
 async def load(url: str, sizes: dict[str, int]) -> dict[str, Any]:
     """Load the firms once (a `bench_meta` table marks a loaded database)."""
-    import asyncpg
+    from sqlalchemy import text
 
     from practice_api.core.security import PasswordHasher
+    from practice_api.db import make_engine
 
-    connection = await asyncpg.connect(_plain_dsn(url))
+    engine = make_engine(url, pool=False)
     try:
-        loaded = await connection.fetchval("SELECT to_regclass('bench_meta') IS NOT NULL")
-        if loaded:
-            return json.loads(await connection.fetchval("SELECT meta FROM bench_meta"))
+        async with engine.begin() as connection:
+            loaded = await connection.scalar(text("SELECT to_regclass('bench_meta') IS NOT NULL"))
+            if loaded:
+                meta: dict[str, Any] = json.loads(
+                    await connection.scalar(text("SELECT meta FROM bench_meta"))
+                )
+                return meta
         password_hash = PasswordHasher().hash(PASSWORD)
-        meta: dict[str, Any] = {}
+        meta = {}
         for label, size in sizes.items():
             started = time.monotonic()
-            async with connection.transaction():
+            async with engine.begin() as connection:
                 meta[label] = await _load_firm(connection, label, size, password_hash)
             print(f"  loaded {size:,} entities ({label}) in {time.monotonic() - started:.0f} s")
-        await connection.execute("ANALYZE")
-        await connection.execute("CREATE TABLE bench_meta (meta text)")
-        await connection.execute("INSERT INTO bench_meta VALUES ($1)", json.dumps(meta))
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("ANALYZE"))
+            await connection.execute(text("CREATE TABLE bench_meta (meta text)"))
+            await connection.execute(
+                text("INSERT INTO bench_meta VALUES (:meta)"), {"meta": json.dumps(meta)}
+            )
         return meta
     finally:
-        await connection.close()
+        await engine.dispose()
 
 
 async def _load_firm(connection: Any, label: str, size: int, password_hash: str) -> dict[str, Any]:
-    firm = uuid.uuid4()
-    await connection.execute(
-        "INSERT INTO firms (id, name, client_ownership_enabled, detailed_notifications_enabled,"
-        " time_zone, created_at, updated_at, version)"
-        " VALUES ($1, $2, false, false, 'UTC', now(), now(), 1)",
-        firm,
-        f"Bench {label}",
-    )
+    """The firm, its users and owners through the models (their defaults apply); entities
+    and shares in bulk SQL."""
+    from sqlalchemy import insert, text
+
+    from practice_api.core.ids import new_id
+    from practice_api.firms.models import Firm
+    from practice_api.owners.models import Owner
+    from practice_api.users.models import User
+
+    firm = new_id()
+    await connection.execute(insert(Firm).values(id=firm, name=f"Bench {label}"))
     users: dict[str, uuid.UUID] = {}
     for who, role in [("admin", "admin"), ("wide", "staff"), ("narrow", "staff")] + [
         (f"colleague{n}", "staff") for n in range(10)
     ]:
-        users[who] = uuid.uuid4()
+        users[who] = new_id()
         await connection.execute(
-            "INSERT INTO users (id, firm_id, email, name, role, is_active, password_hash,"
-            " created_at, updated_at, version)"
-            " VALUES ($1, $2, $3, $4, $5, true, $6, now(), now(), 1)",
-            users[who],
-            firm,
-            f"{who}-{label}@bench.example",
-            who.title(),
-            role,
-            password_hash,
+            insert(User).values(
+                id=users[who],
+                firm_id=firm,
+                email=f"{who}-{label}@bench.example",
+                name=who.title(),
+                role=role,
+                password_hash=password_hash,
+            )
         )
-    wide_owner = uuid.uuid4()
+    owners = [new_id() for _ in range(100)]
     await connection.execute(
-        "INSERT INTO owners (id, firm_id, user_id, name, created_at, updated_at, version)"
-        " VALUES ($1, $2, $3, 'Wide', now(), now(), 1)",
-        wide_owner,
-        firm,
-        users["wide"],
+        insert(Owner),
+        [
+            {"id": owner, "firm_id": firm, "name": f"Owner {n}", "user_id": None}
+            for n, owner in enumerate(owners)
+        ],
     )
-    owners = [wide_owner] + [uuid.uuid4() for _ in range(99)]
-    await connection.executemany(
-        "INSERT INTO owners (id, firm_id, name, created_at, updated_at, version)"
-        " VALUES ($1, $2, $3, now(), now(), 1)",
-        [(owner, firm, f"Owner {n}") for n, owner in enumerate(owners[1:], 1)],
+    wide_owner = owners[0]
+    await connection.execute(
+        text("UPDATE owners SET user_id = :user, name = 'Wide' WHERE id = :owner"),
+        {"user": users["wide"], "owner": wide_owner},
     )
     # 5 % owned by the wide staff user, 10 % unowned, the rest spread over 99 owners.
     await connection.execute(
-        """
+        text(
+            """
         INSERT INTO entities (id, firm_id, name, kind, tax_id, email, address, status,
             archived_at, owner_id, created_by_id, created_at, updated_at, version)
-        SELECT gen_random_uuid(), $1, 'Client ' || md5(i::text),
+        SELECT gen_random_uuid(), :firm, 'Client ' || md5(i::text),
             CASE WHEN i % 3 = 0 THEN 'individual' ELSE 'company' END,
             'TX' || lpad(i::text, 9, '0'), 'c' || i || '@client.example', 'Street ' || i,
             CASE WHEN i % 10 = 5 THEN 'archived' ELSE 'active' END,
             CASE WHEN i % 10 = 5 THEN now() END,
-            CASE WHEN i % 20 = 0 THEN $2::uuid WHEN i % 10 = 1 THEN NULL
-                 ELSE ($3::uuid[])[1 + i % 99] END,
-            $4, now() - i * interval '1 second',
-            now() - ((i * 7919) % 1000003) * interval '1 second', 1
-        FROM generate_series(1, $5) AS i
-        """,
-        firm,
-        wide_owner,
-        owners[1:],
-        users["admin"],
-        size,
-    )
-    colleagues = [users[f"colleague{n}"] for n in range(10)]
-    await connection.execute(
+            CASE WHEN i % 20 = 0 THEN CAST(:wide AS uuid) WHEN i % 10 = 1 THEN NULL
+                 ELSE (CAST(:owners AS uuid[]))[1 + i % 99] END,
+            :admin, now() - i * interval '1 second',
+            now() - ((i::bigint * 7919) % 1000003) * interval '1 second', 1
+        FROM generate_series(1, :size) AS i
         """
-        INSERT INTO shares (id, firm_id, entity_id, user_id, role, notifications, created_at,
-            updated_at, version)
-        SELECT gen_random_uuid(), $1, id, ($2::uuid[])[1 + abs(hashtext(id::text)) % 10],
-            'viewer', '[]', now(), now(), 1
-        FROM entities WHERE firm_id = $1 AND abs(hashtext(id::text)) % 50 = 7
-        """,
-        firm,
-        colleagues,
+        ),
+        {
+            "firm": firm,
+            "wide": wide_owner,
+            "owners": [str(o) for o in owners[1:]],
+            "admin": users["admin"],
+            "size": size,
+        },
     )
-    await connection.execute(
-        """
-        INSERT INTO shares (id, firm_id, entity_id, user_id, role, notifications, created_at,
-            updated_at, version)
-        SELECT gen_random_uuid(), $1, id, $2, 'editor', '[]', now(), now(), 1
-        FROM entities WHERE firm_id = $1 AND abs(hashtext(id::text)) % 50 = 8
-        ORDER BY id LIMIT 20
-        """,
-        firm,
-        users["narrow"],
-    )
+    colleagues = [str(users[f"colleague{n}"]) for n in range(10)]
+    for user, role, bucket, limit in (
+        ("colleagues", "viewer", 7, "ALL"),
+        (str(users["narrow"]), "editor", 8, "20"),
+    ):
+        target = (
+            "(CAST(:colleagues AS uuid[]))[1 + abs(hashtext(id::text)) % 10]"
+            if user == "colleagues"
+            else "CAST(:user AS uuid)"
+        )
+        await connection.execute(
+            text(
+                f"""
+            INSERT INTO shares (id, firm_id, entity_id, user_id, role, notifications,
+                created_at, updated_at, version)
+            SELECT gen_random_uuid(), :firm, id, {target}, '{role}', '[]', now(), now(), 1
+            FROM entities WHERE firm_id = :firm AND abs(hashtext(id::text)) % 50 = {bucket}
+            ORDER BY id LIMIT {limit}
+            """
+            ),
+            {"firm": firm, "colleagues": colleagues, "user": user},
+        )
     # Page 200 starts after row 9,950 in name order.
-    after = await connection.fetchrow(
-        "SELECT name, id FROM entities WHERE firm_id = $1 ORDER BY name, id OFFSET $2 LIMIT 1",
-        firm,
-        min(size, 10_000) - 51,
-    )
+    after = (
+        await connection.execute(
+            text(
+                "SELECT name, id FROM entities WHERE firm_id = :firm "
+                "ORDER BY name, id OFFSET :skip LIMIT 1"
+            ),
+            {"firm": firm, "skip": min(size, 10_000) - 51},
+        )
+    ).one()
     return {
         "firm": str(firm),
         "users": {k: str(v) for k, v in users.items()},
         "owner": str(owners[5]),
-        "page200": [after["name"], str(after["id"])],
+        "page200": [after.name, str(after.id)],
     }
 
 
@@ -353,7 +370,9 @@ def _query(meta: dict[str, Any], params: dict[str, str]) -> dict[str, str]:
     return resolved
 
 
-def compile_case(meta: dict[str, Any], who: str, query: dict[str, str]) -> dict[str, Any]:
+def compile_case(
+    meta: dict[str, Any], who: str, query: dict[str, str], few: bool
+) -> dict[str, Any]:
     """The SQL the API's repository runs for this case, with its parameters."""
     from sqlalchemy.dialects.postgresql import asyncpg as pg
 
@@ -371,6 +390,7 @@ def compile_case(meta: dict[str, Any], who: str, query: dict[str, str]) -> dict[
         role="admin" if who == "admin" else "staff",
     )
     repository = EntityRepository(None, principal)  # type: ignore[arg-type]
+    repository.few_visible = few
     owner: Any = query.get("owner_id")
     statement = repository.filtered(
         owner_id="none" if owner == "none" else uuid.UUID(owner) if owner else None,
@@ -481,13 +501,13 @@ def _check_same(api: str, raw: str, token: str) -> None:
         raise SystemExit(f"raw reference and API disagree on {api}")
 
 
-async def _sign_in_clients(base: str, email: str, clients: int, stop: asyncio.Event) -> int:
+async def _sign_in_clients(base: str, emails: list[str], stop: asyncio.Event) -> int:
     import httpx
 
     done = 0
     async with httpx.AsyncClient(timeout=60) as http:
 
-        async def one() -> None:
+        async def one(email: str) -> None:
             nonlocal done
             while not stop.is_set():
                 r = await http.post(
@@ -496,25 +516,27 @@ async def _sign_in_clients(base: str, email: str, clients: int, stop: asyncio.Ev
                 r.raise_for_status()
                 done += 1
 
-        tasks = [asyncio.create_task(one()) for _ in range(clients)]
+        tasks = [asyncio.create_task(one(email)) for email in emails]
         await stop.wait()
         await asyncio.gather(*tasks)
     return done
 
 
-def healthz_under_sign_in(base: str, email: str, seconds: float) -> None:
+def healthz_under_sign_in(base: str, emails: list[str], seconds: float) -> None:
     alone = wrk(f"{base}/healthz", None, 4, seconds)
 
     async def run() -> tuple[tuple[float, float, float], int]:
         stop = asyncio.Event()
-        signing = asyncio.create_task(_sign_in_clients(base, email, 10, stop))
+        signing = asyncio.create_task(_sign_in_clients(base, emails, stop))
         await asyncio.sleep(0.5)
         loaded = await asyncio.to_thread(wrk, f"{base}/healthz", None, 4, seconds)
         stop.set()
         return loaded, await signing
 
     loaded, sign_ins = asyncio.run(run())
-    print("\n/healthz while 10 clients sign in back to back (argon2, 4 wrk connections)")
+    print(
+        f"\n/healthz while {len(emails)} clients sign in back to back (argon2, 4 wrk connections)"
+    )
     print(f"{'':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     print(f"{'alone':28} {alone[0]:8.0f} {alone[1]:8.2f} {alone[2]:8.2f}")
     print(f"{'during sign-ins':28} {loaded[0]:8.0f} {loaded[1]:8.2f} {loaded[2]:8.2f}")
@@ -561,6 +583,7 @@ def main() -> int:
             "PRACTICE_SEED_DEMO": "false",
             "PRACTICE_RUN_DISPATCHER": "false",
             "PRACTICE_LOGIN_ATTEMPTS_PER_ADDRESS": "1000000",
+            "PRACTICE_LOGIN_FAILURES_PER_ACCOUNT": "1000000",
             "PRACTICE_DATA_DIR": tempfile.mkdtemp(prefix="perf_bench_"),
         }
         uvicorn = [sys.executable, "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools"]
@@ -578,7 +601,8 @@ def main() -> int:
             for n, (_case, who, params) in enumerate(SCALE_CASES):
                 query = _query(meta[label], params)
                 key = f"{label}-{n}"
-                cases[key] = compile_case(meta[label], who, query)
+                few = who == "narrow"  # as the API's bounded count decides
+                cases[key] = compile_case(meta[label], who, query, few)
                 queries[key] = (who, query)
         spec = Path(tempfile.mkdtemp(prefix="perf_bench_")) / "cases.json"
         spec.write_text(json.dumps({"dsn": dsn, "cases": cases}))
@@ -650,7 +674,8 @@ def main() -> int:
                 f"{row[('raw', 'small')]:10.2f} {row[('raw', 'large')]:10.2f}"
             )
 
-        healthz_under_sign_in(api, "narrow-small@bench.example", args.seconds)
+        colleagues = [f"colleague{n}-small@bench.example" for n in range(10)]
+        healthz_under_sign_in(api, colleagues, args.seconds)
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     finally:
         for process in processes:

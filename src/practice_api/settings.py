@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     password_hash_concurrency: int | None = Field(
         default=None,
         ge=1,
-        description="Password hashes run at once (in threads, off the event loop); unset: one "
-        "per core, at most a quarter of the free memory at 64 MiB each.",
+        description="Password hashes run at once (in threads, off the event loop); unset: one per "
+        "core but one (left to the event loop), at most a quarter of the free memory at 64 MiB "
+        "each.",
     )
     database_pool_size: int = Field(
         default=20,

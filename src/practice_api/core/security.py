@@ -30,13 +30,13 @@ _HASHING_MEMORY_SHARE = 0.25
 
 
 def hashing_concurrency(memory_kib: int = ARGON2_MEMORY_KIB) -> int:
-    """How many hashes may run at once: a quarter of the available memory, at most one per
-    core (argon2 is CPU-bound; more threads only queue), at least one."""
-    cores = os.cpu_count() or 1
+    """How many hashes may run at once: a quarter of the available memory, and one core
+    left for the event loop (argon2 is CPU-bound; more threads only queue), at least one."""
+    cores = max(1, (os.cpu_count() or 1) - 1)
     try:
         pages = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        return max(1, min(cores, 2))
+        return min(cores, 2)
     by_memory = int(pages * _HASHING_MEMORY_SHARE) // (memory_kib * 1024)
     return max(1, min(cores, by_memory))
 

@@ -83,6 +83,7 @@ async def list_entities(
     ] = None,
 ) -> Response:
     entities = EntityRepository(session, principal)
+    await entities.choose_visibility()
     statement = entities.filtered(
         owner_id=owner_id,
         office_id=office_id,

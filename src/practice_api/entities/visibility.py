@@ -20,9 +20,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, false, func, null, or_, select, union
+from sqlalchemy import ColumnElement, Select, false, func, null, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.principals import Principal
@@ -64,13 +64,21 @@ class GrantRegistry:
 GRANTS = GrantRegistry()
 
 
-def staff_visibility(principal: Principal) -> ColumnElement[bool]:
+def staff_visibility(principal: Principal, *, few: bool = True) -> ColumnElement[bool]:
     """The entities a non-admin staff user may see (firm scoping is applied separately).
 
-    Driven from the small side: the ids of the entities the user owns, created or was
-    granted, each found through its own index, rather than a test of every row of the firm.
+    ``few`` (the user sees few entities): driven from the small side, the ids the user
+    owns, created or was granted, each found through its own index, then sorted. Otherwise
+    the same rule as a filter (hashed subplans), so a list walks its ordering's index and
+    stops after a page. ``EntityRepository.list_page`` picks by counting (bounded).
     """
-    return Entity.id.in_(union(*visible_entity_ids(principal)))
+    if few:
+        return Entity.id.in_(union(*visible_entity_ids(principal)))
+    return or_(
+        Entity.owner_id.in_(select(Owner.id).where(Owner.user_id == principal.id)),
+        Entity.created_by_id == principal.id,
+        *(Entity.id.in_(ids) for ids in _grant_ids(principal)),
+    )
 
 
 def visible_entity_ids(principal: Principal) -> list[Select[uuid.UUID]]:
@@ -82,6 +90,12 @@ def visible_entity_ids(principal: Principal) -> list[Select[uuid.UUID]]:
         select(Entity.id).where(Entity.created_by_id == principal.id),
         *_grant_ids(principal),
     ]
+
+
+def few_visible_entities(principal: Principal, threshold: int) -> Select[Any]:
+    """Whether the user sees fewer than ``threshold`` entities (counting stops there)."""
+    sample = union_all(*visible_entity_ids(principal)).limit(threshold).subquery()
+    return select(func.count() < threshold).select_from(sample)
 
 
 def _grant_ids(principal: Principal) -> list[Select[uuid.UUID]]:

@@ -31,6 +31,7 @@ from practice_api.events import context, repository
 from practice_api.events.addresses import Address, lookup_addresses
 from practice_api.events.channels import CHANNELS, Job, Outcome
 from practice_api.events.mail import Mailer, mailer_from_settings
+from practice_api.events.outbox import NOTIFY_CHANNEL
 from practice_api.settings import Settings
 
 log = logging.getLogger("practice_api.dispatcher")
@@ -100,8 +101,34 @@ class Dispatcher:
             await self._http.aclose()
             self._http = None
 
+    async def _listen(self) -> Any:
+        """On PostgreSQL, a connection that LISTENs for queued deliveries and wakes the loop
+        (any process's commit wakes every worker at once); ``None`` elsewhere."""
+        engine = self.sessionmaker.kw.get("bind")
+        if engine is None or engine.dialect.name != "postgresql":
+            return None
+        try:
+            connection = await engine.connect()
+            raw = (await connection.get_raw_connection()).driver_connection
+            await raw.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        except Exception:
+            log.warning("dispatcher %s: LISTEN failed; polling only", self.name, exc_info=True)
+            return None
+        return connection
+
     async def run(self, *, exit_when_idle: bool = False) -> None:
-        """Deliver until stopped: at once when woken, else every ``outbox_poll_seconds``."""
+        """Deliver until stopped: at once when woken (in-process after a commit, or by
+        NOTIFY on PostgreSQL), else every ``outbox_poll_seconds`` (retries fall due)."""
+        listening = None if exit_when_idle else await self._listen()
+        try:
+            await self._loop(exit_when_idle)
+        finally:
+            if listening is not None:
+                with contextlib.suppress(Exception):
+                    await listening.invalidate()  # never back to the pool while listening
+                    await listening.close()
+
+    async def _loop(self, exit_when_idle: bool) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
@@ -138,11 +165,30 @@ class Dispatcher:
             return 0
         limit = asyncio.Semaphore(self.settings.outbox_concurrency)
 
+        done: list[tuple[Job, Outcome]] = []
+        ready = asyncio.Event()
+
         async def one(job: Job) -> None:
             async with limit:
-                await self._deliver(job)
+                outcome = await self._attempt(job)
+            done.append((job, outcome))
+            ready.set()
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        # Outcomes are recorded as they come, each group of those that arrived meanwhile in
+        # one transaction: batches under load, and a slow webhook holds nobody else's record
+        # (an e-mail already sent is recorded at once, never sent twice after a crash).
+        sending = asyncio.gather(*(one(job) for job in jobs))
+        recorded = 0
+        try:
+            while recorded < len(jobs):
+                await ready.wait()
+                ready.clear()
+                batch, done[:] = list(done), []
+                if batch:
+                    await self._record_batch(batch)
+                    recorded += len(batch)
+        finally:
+            await sending
         return len(jobs)
 
     async def _claim(self) -> list[Job]:
@@ -214,14 +260,16 @@ class Dispatcher:
         return jobs
 
     async def _deliver(self, job: Job) -> None:
+        await self._record(job, await self._attempt(job))
+
+    async def _attempt(self, job: Job) -> Outcome:
         try:
-            outcome = await self._send(job)
+            return await self._send(job)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an SMTP refusal, a bug in rendering, ...
             log.warning("delivery %s (%s) failed: %r", job.delivery_id, job.channel, exc)
-            outcome = Outcome("retry", f"{type(exc).__name__}: {exc}"[:1000])
-        await self._record(job, outcome)
+            return Outcome("retry", f"{type(exc).__name__}: {exc}"[:1000])
 
     async def _send(self, job: Job) -> Outcome:
         channel = CHANNELS.get(job.channel)
@@ -265,3 +313,39 @@ class Dispatcher:
             await session.commit()
         if outcome.kind == "delivered":
             self.delivered += 1
+
+    async def _record_batch(self, outcomes: list[tuple[Job, Outcome]]) -> None:
+        """Record outcomes in one transaction: one UPDATE per kind of outcome (guarded by
+        each row's claim token), and each channel's ``delivered`` write (in-app
+        notifications) for the rows still ours, in the same transaction: exactly once."""
+        now = utcnow()
+        groups: dict[tuple[Any, ...], list[Job]] = defaultdict(list)
+        values_of: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for job, outcome in outcomes:
+            values = self._outcome_values(job, outcome, now)
+            key = tuple(sorted(values.items(), key=lambda item: item[0]))
+            groups[key].append(job)
+            values_of[key] = values
+        finished: set[uuid.UUID] = set()
+        async with self.sessionmaker() as session:
+            for key, jobs in groups.items():
+                finished |= await repository.finish_many(
+                    session, [(job.delivery_id, job.claim_token) for job in jobs], **values_of[key]
+                )
+            delivered = [
+                job
+                for job, outcome in outcomes
+                if outcome.kind == "delivered" and job.delivery_id in finished
+            ]
+            # In the order things happened, a microsecond apart: newest-first lists keep it.
+            delivered.sort(key=lambda job: (job.event.occurred_at, job.delivery_id))
+            for n, job in enumerate(delivered):
+                channel = CHANNELS.get(job.channel)
+                if channel is not None and channel.delivered:
+                    moment = now + dt.timedelta(microseconds=n)
+                    await channel.delivered(session, job, moment, self.settings)
+            await session.commit()
+        lost = len(outcomes) - len(finished)
+        if lost:
+            log.warning("%d deliveries: claim lost (lease expired); outcomes dropped", lost)
+        self.delivered += len(delivered)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from practice_api.core.time import utcnow
 from practice_api.db import after_commit
@@ -21,6 +23,23 @@ from practice_api.events.models import Delivery, Event
 
 # Set on the sessionmaker (``session.info``) by the app when a dispatcher runs in-process.
 WAKE_KEY = "outbox_wake"
+# On PostgreSQL a commit that queued deliveries also sends NOTIFY on this channel, which
+# wakes every worker that LISTENs (see Dispatcher.run); PostgreSQL sends it on commit only.
+NOTIFY_CHANNEL = "practice_outbox"
+_NOTIFY_PENDING = "outbox_notify_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_workers(session: Session) -> None:
+    if not session.info.pop(_NOTIFY_PENDING, False):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_notify(session: Session) -> None:
+    session.info.pop(_NOTIFY_PENDING, None)
 
 
 DIGEST = "digest"  # an e-mail held for the recipient's daily digest
@@ -124,6 +143,7 @@ def queue(session: AsyncSession, deliveries: list[Delivery]) -> None:
     if not deliveries:
         return
     session.add_all(deliveries)
+    session.sync_session.info[_NOTIFY_PENDING] = True
     wake: Callable[[], Awaitable[None]] | None = session.info.get(WAKE_KEY)
     if wake is not None and not session.info.get("outbox_wake_scheduled"):
         session.info["outbox_wake_scheduled"] = True

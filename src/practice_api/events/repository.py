@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +71,25 @@ async def finish(
         .values(claim_token=None, **values)
     )
     return result.rowcount == 1
+
+
+async def finish_many(
+    session: AsyncSession,
+    claims: Sequence[tuple[uuid.UUID, uuid.UUID]],
+    **values: Any,
+) -> set[uuid.UUID]:
+    """Record one outcome for many rows at once, each only if its claim still holds;
+    returns the ids recorded."""
+    if not claims:
+        return set()
+    rows = await session.execute(
+        update(Delivery)
+        .where(tuple_(Delivery.id, Delivery.claim_token).in_(list(claims)))
+        .values(claim_token=None, **values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(rows.scalars())
 
 
 async def events_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Event]:
