@@ -36,7 +36,9 @@ from practice_api.core.time import utcnow  # noqa: E402
 from practice_api.db import make_engine  # noqa: E402
 from practice_api.events.models import Delivery, Event  # noqa: E402
 from practice_api.firms.models import Firm  # noqa: E402
+from practice_api.notifications.models import Notification  # noqa: E402
 from practice_api.schema import upgrade_to_head  # noqa: E402
+from practice_api.users.models import User  # noqa: E402
 from practice_api.webhooks.models import WebhookEndpoint  # noqa: E402
 
 DEFAULT_ADMIN_URL = os.environ.get(
@@ -92,7 +94,7 @@ async def admin_sql(admin_url: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def queue(url: str, count: int, target: str) -> list[str]:
+async def queue(url: str, count: int, target: str, channel: str = "webhook") -> list[str]:
     engine = make_engine(url, pool=False)
     try:
         async with engine.begin() as connection:
@@ -134,6 +136,17 @@ async def queue(url: str, count: int, target: str) -> list[str]:
                     occurred_at=now,
                 )
             )
+            recipient = new_id()
+            if channel == "in_app":
+                await connection.execute(
+                    insert(User).values(
+                        id=recipient,
+                        firm_id=firm_id,
+                        email=f"bench-{recipient}@bench.example",
+                        name="Bench",
+                        role="staff",
+                    )
+                )
             ids = [new_id() for _ in range(count)]
             await connection.execute(
                 insert(Delivery),
@@ -142,8 +155,10 @@ async def queue(url: str, count: int, target: str) -> list[str]:
                         "id": delivery_id,
                         "firm_id": firm_id,
                         "event_id": event_id,
-                        "channel": "webhook",
-                        "endpoint_id": endpoint_id,
+                        "channel": channel,
+                        "endpoint_id": endpoint_id if channel == "webhook" else None,
+                        "recipient_kind": "staff" if channel == "in_app" else None,
+                        "recipient_id": recipient if channel == "in_app" else None,
                         "status": "pending",
                         "attempts": 0,
                         "next_attempt_at": now,
@@ -157,7 +172,9 @@ async def queue(url: str, count: int, target: str) -> list[str]:
         await engine.dispose()
 
 
-async def outcome(url: str) -> tuple[dict[str, int], dict[str, int], int]:
+async def outcome(url: str) -> tuple[dict[str, int], dict[str, int], int, dict[str, int], float]:
+    """Statuses, delivered rows per worker, retried rows, notifications per delivery id and
+    the delivery window in seconds (first to last delivered_at)."""
     engine = make_engine(url, pool=False)
     try:
         async with engine.connect() as connection:
@@ -178,7 +195,21 @@ async def outcome(url: str) -> tuple[dict[str, int], dict[str, int], int]:
                 ).all()
             )
             retried = await connection.scalar(select(func.count()).where(Delivery.attempts > 1))
-        return statuses, by_worker, int(retried or 0)
+            notes = {
+                str(delivery_id): int(n)
+                for delivery_id, n in await connection.execute(
+                    select(Notification.delivery_id, func.count()).group_by(
+                        Notification.delivery_id
+                    )
+                )
+            }
+            first, last = (
+                await connection.execute(
+                    select(func.min(Delivery.delivered_at), func.max(Delivery.delivered_at))
+                )
+            ).one()
+            window = (last - first).total_seconds() if first and last else 0.0
+        return statuses, by_worker, int(retried or 0), notes, window
     finally:
         await engine.dispose()
 
@@ -188,16 +219,23 @@ def main() -> int:
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument(
+        "--channel",
+        choices=("webhook", "in_app"),
+        default="webhook",
+        help="webhook: to a local receiver; in_app: notifications (exactly once, counted)",
+    )
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--db-prefix", default="practice_bench")
     args = parser.parse_args()
 
-    name = f"practice_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{args.db_prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(admin_sql(args.admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(args.admin_url).set(database=name).render_as_string(False)
     try:
         upgrade_to_head(url)
         with Receiver() as receiver:
-            queued = asyncio.run(queue(url, args.deliveries, receiver.url))
+            queued = asyncio.run(queue(url, args.deliveries, receiver.url, args.channel))
             env = {
                 **os.environ,
                 "PRACTICE_ENVIRONMENT": "test",
@@ -232,11 +270,13 @@ def main() -> int:
                     return 2
             elapsed = time.monotonic() - started
             counts = dict(receiver.counts)
-        statuses, by_worker, retried = asyncio.run(outcome(url))
+        statuses, by_worker, retried, notes, window = asyncio.run(outcome(url))
+        if args.channel == "in_app":
+            counts = notes
     finally:
         asyncio.run(admin_sql(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-    received = sum(counts.values())
+    received = sum(counts.values())  # webhook requests, or in-app notifications
     duplicates = received - len(counts)
     missing = len(set(queued) - set(counts))
     unexpected = len(set(counts) - set(queued))
@@ -248,7 +288,11 @@ def main() -> int:
     print(f"unexpected: {unexpected}")
     print(f"retried:    {retried}")
     print("per worker: " + ", ".join(f"{k}={v}" for k, v in sorted(by_worker.items())))
-    print(f"elapsed:    {elapsed:.1f} s with {args.workers} worker processes")
+    print(f"elapsed:    {elapsed:.1f} s with {args.workers} worker processes (start-up included)")
+    delivered = statuses.get("delivered", 0)
+    if window > 0:
+        print(f"rate:       {delivered / window:.0f} deliveries/s (first to last delivered_at)")
+    print(f"load:       {os.getloadavg()[0]:.1f} (1-minute load average, {os.cpu_count()} cores)")
     return 0 if duplicates == missing == unexpected == 0 else 1
 
 
