@@ -360,7 +360,7 @@ def _query(meta: dict[str, Any], params: dict[str, str]) -> dict[str, str]:
     resolved = dict(params)
     if params.get("cursor") == "page200":
         name, row_id = meta["page200"]
-        resolved["cursor"] = encode_cursor("name", name, uuid.UUID(row_id))
+        resolved["cursor"] = encode_cursor("entities:name", name, uuid.UUID(row_id))
     if params.get("owner_id") == "owner":
         resolved["owner_id"] = meta["owner"]
     if params.get("q") == "search":

@@ -221,7 +221,7 @@ async def test_every_allowed_entity_ordering_is_served_by_an_index(
     keys = {"name": "M", "created_at": now, "updated_at": now}
     for order_by in ENTITY_ORDERING.choices():
         name = order_by.lstrip("-")
-        for cursor in (None, encode_cursor(order_by, keys[name], uuid.uuid4())):
+        for cursor in (None, encode_cursor(f"entities:{order_by}", keys[name], uuid.uuid4())):
             for chosen in filters:
                 query = page_query(
                     repository.listing(repository.filtered(**chosen)),
