@@ -77,7 +77,7 @@ class EntityRepository(FirmScopedRepository[Entity]):
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         super().__init__(session, principal.firm_id)
         self.principal = principal
-        # See access.levels.staff_visibility; list_page decides by counting.
+        # See entities.visibility.staff_visibility; choose_visibility decides by counting.
         self.few_visible = True
 
     def readable(self) -> Select[Entity]:
