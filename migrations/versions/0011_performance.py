@@ -1,7 +1,7 @@
 """performance: an index per allowed entity ordering (id breaks ties), trigram search
 
 Revision ID: 0011
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-25 15:15:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
