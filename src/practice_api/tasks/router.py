@@ -13,6 +13,7 @@ from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.schemas import QueryDate
 from practice_api.core.time import local_today
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
@@ -337,8 +338,8 @@ AssigneeQuery = Annotated[
     Query(max_length=36, description="A staff user's id, `me`, or `none` (unassigned)."),
 ]
 StageQuery = Annotated[str | None, Query(max_length=100)]
-DueAfter = Annotated[dt.date | None, Query(description="Due on or after this date.")]
-DueBefore = Annotated[dt.date | None, Query(description="Due on or before this date.")]
+DueAfter = Annotated[QueryDate | None, Query(description="Due on or after this date.")]
+DueBefore = Annotated[QueryDate | None, Query(description="Due on or before this date.")]
 OverdueQuery = Annotated[
     bool | None,
     Query(description="true: open and due before today (the firm's time zone); false: not."),
