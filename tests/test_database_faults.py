@@ -48,7 +48,11 @@ async def proxied(
 async def timed(call: Any) -> tuple[httpx.Response, float]:
     started = time.monotonic()
     response = await call
-    return response, time.monotonic() - started
+    took = time.monotonic() - started
+    request = response.request
+    # Shown by scripts/fault-drill (pytest -s).
+    print(f"  {request.method} {request.url.path}: {response.status_code} in {took:.2f} s")
+    return response, took
 
 
 def assert_unavailable(response: httpx.Response, code: str) -> None:
@@ -66,6 +70,7 @@ async def test_a_silent_database_gets_bounded_answers(
     assert (await client.get("/v1/me", headers=admin.headers)).status_code == 200
 
     proxy.freeze()
+    print("\ndatabase frozen (connections open, nothing answers):")
     for _ in range(3):
         response, took = await timed(client.get("/readyz"))
         assert_unavailable(response, "not_ready")
@@ -86,7 +91,9 @@ async def test_a_silent_database_gets_bounded_answers(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
     proxy.thaw()
-    deadline = time.monotonic() + 15
+    thawed = time.monotonic()
+    deadline = thawed + 15
     while (await client.get("/readyz")).status_code != 200:
         assert time.monotonic() < deadline, "did not recover"
+    print(f"database answering again: ready after {time.monotonic() - thawed:.2f} s")
     assert (await client.get("/v1/me", headers=admin.headers)).status_code == 200
