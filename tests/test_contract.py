@@ -16,6 +16,7 @@ def rounds(backend: str) -> int:
     return 12 if backend == "postgresql" else 2
 
 
+@pytest.mark.committed  # the writes really race, each on its own connection
 async def test_concurrent_writes_with_one_if_match_lose_with_412(api: Api, backend: str) -> None:
     admin = await api.sign_up_firm()
     for round_ in range(rounds(backend)):
@@ -30,6 +31,7 @@ async def test_concurrent_writes_with_one_if_match_lose_with_412(api: Api, backe
         assert statuses == Counter({200: 1, 412: 5}), (round_, statuses)
 
 
+@pytest.mark.committed  # the deletes really race, each on its own connection
 async def test_concurrent_deletes_with_one_if_match_never_409(api: Api, backend: str) -> None:
     admin = await api.sign_up_firm()
     for round_ in range(rounds(backend)):
