@@ -187,3 +187,35 @@ async def test_two_workers_send_each_digest_once(
     digests = [m for m in smtp_server.messages if "daily digest" in m.message["Subject"]]
     assert sorted(m.rcpt_tos[0] for m in digests) == sorted(u.email for u in users)
     assert all("2 updates" in m.message["Subject"] for m in digests)
+
+
+async def test_contacts_choose_a_digest_too_and_it_links_into_the_portal(
+    api: Api, app: Any, dispatcher: Dispatcher, smtp_server: SmtpServer
+) -> None:
+    from tests.contact_helpers import create_discussion, create_group, portal_contact
+
+    hour, moment = next_digest()
+    admin = await digest_firm(api, hour)
+    entity = await create_entity(api, admin, name="Nordic Timber AS")
+    contact, client = await portal_contact(api, app, admin, entity["id"])
+    await choose_digest(api, client, "discussion.created")
+    group = await create_group(api, admin, entity["id"], [contact["id"]])
+    for subject in ("Year end", "Payroll"):
+        await create_discussion(api, admin, entity["id"], [group["id"]], subject)
+    await dispatcher.drain()
+    assert [m for m in smtp_server.messages if m.rcpt_tos == [contact["email"]]] == []
+
+    with travel_to(moment + dt.timedelta(minutes=1)):
+        assert await build_due_digests(app.state.runtime.sessionmaker) == 1
+        await dispatcher.drain()
+    [mail] = [m for m in smtp_server.messages if m.rcpt_tos == [contact["email"]]]
+    assert mail.message["Subject"] == (
+        "[Acme Audit] Your daily digest: 2 updates on Nordic Timber AS"
+    )
+    text = mail.message.get_body(("plain",)).get_content()
+    assert '- Nordic Timber AS: Alice Admin started the discussion "Year end"' in text
+    assert "http://127.0.0.1:8000/portal/clients/" in text
+    assert "https://app.example.com" not in text
+    assert mail.message["List-Unsubscribe"] == (
+        "<http://127.0.0.1:8000/portal/settings/notifications>"
+    )

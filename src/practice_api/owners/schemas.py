@@ -93,7 +93,9 @@ class OwnerTransfer(InputModel):
 
 class HandoverGroup(InputModel):
     entity_ids: list[uuid.UUID] = Field(
-        min_length=1, max_length=10_000, description="Entities of the leaving owner."
+        min_length=1,
+        max_length=2_000,
+        description="Entities of the leaving owner (more for one owner: several groups).",
     )
     to_owner_id: uuid.UUID | None = Field(
         description="The owner receiving this group; null leaves the group unowned."
@@ -103,7 +105,8 @@ class HandoverGroup(InputModel):
 class OwnerHandover(InputModel):
     """The leaver's clients divided among several owners, in one all-or-nothing call."""
 
-    groups: list[HandoverGroup] = Field(min_length=1, max_length=100)
+    # Bounded so the largest body stays under the request body limit (1 MiB).
+    groups: list[HandoverGroup] = Field(min_length=1, max_length=10)
 
 
 class HandoverGroupResult(BaseModel):
