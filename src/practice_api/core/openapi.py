@@ -249,6 +249,8 @@ def complete(spec: dict[str, Any]) -> None:
             responses["422"] = _problem_response("Validation failed")
         # Any request may be malformed (a body that is not JSON, NUL or bad UTF-8 in the URL).
         responses.setdefault("400", _problem_response("Malformed request"))
+        if "requestBody" in operation:  # every body is capped (core/body_limit.py)
+            responses.setdefault("413", _problem_response("Request body too large"))
         if "security" not in operation:
             operation["security"] = []  # public: no token needed
         if operation["security"]:  # signed-in callers have a budget (core/caller_limit.py)
