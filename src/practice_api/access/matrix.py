@@ -23,8 +23,8 @@ For ``entity`` actions the column is the caller's access level on that entity
 (``entities.visibility.entity_access``); for ``firm`` actions the non-admin columns are all just
 "staff" and must agree. For ``contact_record`` actions (a contact in the firm's address
 book) the level is the strongest access the caller has on the entities the contact is
-granted on (``contacts.policy.contact_access``); every staff user of the firm sees the
-address book, so ``none`` is a visible-but-not-allowed 403 there, never a 404.
+granted on (``contacts.repository.ContactRepository.level_of``); every staff user of the
+firm sees the address book, so ``none`` is a visible-but-not-allowed 403 there, never a 404.
 
 Policies are built from this table (the factories of ``access.policy``), so a route gets
 its rule by naming its action; ``ROUTE_ACTIONS`` classifies every route of the API, and

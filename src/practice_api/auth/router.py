@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel
 
-from practice_api.access.principals import CurrentPrincipal
 from practice_api.access.sessions import end_session
 from practice_api.auth import service
+from practice_api.auth.policy import CanUseOwnSession
 from practice_api.auth.schemas import TokenPair
 from practice_api.core.client_address import client_address
 from practice_api.core.errors import BadRequest, problem_responses
@@ -73,7 +73,7 @@ async def token(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 422),
 )
-async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
+async def logout(session: SessionDep, principal: CanUseOwnSession) -> Response:
     await end_session(session, principal.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -85,7 +85,7 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
     response_model=Me,
     responses=problem_responses(401),
 )
-async def me(principal: CurrentPrincipal) -> Me:
+async def me(principal: CanUseOwnSession) -> Me:
     return Me(
         kind=principal.kind,
         id=principal.id,

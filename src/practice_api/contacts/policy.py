@@ -1,83 +1,68 @@
 """Who may see and change contacts, their entity access and groups (``access.matrix``).
 
 A contact in the address book (scope ``contact_record``) is visible to every staff user of
-the firm; the caller's level on it is the strongest access they have on the entities the
-contact is granted on; an ungranted contact belongs to whoever created it (``owner``).
+the firm; the caller's level on it is ``ContactRepository.level_of``. A contact's grant on
+an entity and an entity's groups belong to the entity: its rows decide.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.matrix import RULES
-from practice_api.access.policy import firm_policy
-from practice_api.access.principals import current_staff
-from practice_api.contacts.models import Contact, EntityContact
+from practice_api.access.matrix import Level
+from practice_api.access.policy import firm_policy, object_policy
+from practice_api.contacts.models import Contact, ContactGroup, EntityContact
 from practice_api.contacts.repository import ContactRepository, GrantRepository, GroupRepository
 from practice_api.contacts.service import ContactContext, GroupContext
-from practice_api.core.errors import Forbidden, NotFound
 from practice_api.core.principals import Principal
-from practice_api.db import SessionDep
-from practice_api.entities.models import Entity
-from practice_api.entities.policy import EntityContext, entity_policy
-from practice_api.entities.visibility import AccessLevel, entity_access_many
-
-_STRENGTH: dict[AccessLevel, int] = {"admin": 4, "owner": 3, "editor": 2, "viewer": 1}
+from practice_api.entities.policy import EntityContext, entity_child_policy, entity_policy
+from practice_api.entities.visibility import AccessLevel
 
 
-async def contact_access(
-    session: AsyncSession, principal: Principal, contact: Contact
-) -> AccessLevel:
-    """The caller's level on a contact of its firm (never ``None``: the book is firm-wide)."""
-    if principal.is_admin:
-        return "admin"
-    entities = (
-        (
-            await session.execute(
-                select(Entity).where(
-                    Entity.firm_id == principal.firm_id,
-                    Entity.id.in_(
-                        select(EntityContact.entity_id).where(
-                            EntityContact.contact_id == contact.id
-                        )
-                    ),
-                )
-            )
-        )
-        .unique()
-        .scalars()
-        .all()
+async def _contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> Contact | None:
+    return await ContactRepository(session, principal.firm_id).get(contact_id)
+
+
+async def _level(session: AsyncSession, principal: Principal, contact: Contact) -> Level:
+    return await ContactRepository(session, principal.firm_id).level_of(principal, contact)
+
+
+def _contact_context(contact: Contact, principal: Principal, level: Level) -> ContactContext:
+    access: AccessLevel = (
+        "admin"
+        if level == "admin"
+        else "owner"
+        if level == "owner"
+        else ("editor" if level == "editor" else "viewer")
     )
-    if not entities:
-        return "owner" if contact.created_by_id == principal.id else "viewer"
-    levels = [level for level in (await entity_access_many(session, principal, entities)).values()]
-    known = [level for level in levels if level is not None]
-    return max(known, key=lambda level: _STRENGTH[level]) if known else "viewer"
+    return ContactContext(contact=contact, principal=principal, access=access)
 
 
-def contact_policy(action: str):  # type: ignore[no-untyped-def]
-    rule = RULES[action]
-    if rule.scope != "contact_record":
-        raise ValueError(f"{action} is not a contact_record action")
+def contact_policy(action: str) -> Callable[..., Awaitable[ContactContext]]:
+    return object_policy(
+        action,
+        "contact_record",
+        param="contact_id",
+        load=_contact,
+        level=_level,
+        build=_contact_context,
+        not_found=ContactRepository.not_found,
+    )
 
-    async def policy(
-        contact_id: uuid.UUID,
-        session: SessionDep,
-        principal: Annotated[Principal, Depends(current_staff)],
-    ) -> ContactContext:
-        contact = await ContactRepository(session, principal.firm_id).get_or_404(contact_id)
-        access = await contact_access(session, principal, contact)
-        if not rule.allows(access):
-            raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
-        return ContactContext(contact=contact, principal=principal, access=access)
 
-    policy.__name__ = "can_" + action.replace(".", "_")
-    return policy
+def _grant(context: EntityContext, grant: EntityContact) -> tuple[EntityContext, EntityContact]:
+    return context, grant
+
+
+def _group(context: EntityContext, group: ContactGroup) -> GroupContext:
+    return GroupContext(entity=context, group=group)
 
 
 can_list_contacts = firm_policy("contacts.list")
@@ -87,61 +72,18 @@ can_edit_contact = contact_policy("contacts.edit")
 can_view_entity = entity_policy("entity.view")
 can_authorize_contacts = entity_policy("contacts.authorize")
 can_manage_contacts = entity_policy("contacts.manage")
-
-
-async def _grant(
-    context: EntityContext, contact_id: uuid.UUID, session: AsyncSession
-) -> EntityContact:
-    grant = await GrantRepository(session, context.principal.firm_id).find(
-        context.entity.id, contact_id
-    )
-    if grant is None:
-        raise NotFound(GrantRepository.not_found_detail, code=GrantRepository.not_found_code)
-    return grant
-
-
-async def can_view_grant(
-    contact_id: uuid.UUID,
-    session: SessionDep,
-    context: Annotated[EntityContext, Depends(can_view_entity)],
-) -> tuple[EntityContext, EntityContact]:
-    return context, await _grant(context, contact_id, session)
-
-
-async def can_revoke_grant(
-    contact_id: uuid.UUID,
-    session: SessionDep,
-    context: Annotated[EntityContext, Depends(can_authorize_contacts)],
-) -> tuple[EntityContext, EntityContact]:
-    return context, await _grant(context, contact_id, session)
-
-
-async def _group(
-    context: EntityContext, group_id: uuid.UUID, session: AsyncSession
-) -> GroupContext:
-    group = await GroupRepository(session, context.principal.firm_id).on_entity_or_none(
-        context.entity.id, group_id
-    )
-    if group is None:
-        raise NotFound(GroupRepository.not_found_detail, code=GroupRepository.not_found_code)
-    return GroupContext(entity=context, group=group)
-
-
-async def can_view_group(
-    group_id: uuid.UUID,
-    session: SessionDep,
-    context: Annotated[EntityContext, Depends(can_view_entity)],
-) -> GroupContext:
-    return await _group(context, group_id, session)
-
-
-async def can_manage_group(
-    group_id: uuid.UUID,
-    session: SessionDep,
-    context: Annotated[EntityContext, Depends(can_manage_contacts)],
-) -> GroupContext:
-    return await _group(context, group_id, session)
-
+can_view_grant = entity_child_policy(
+    can_view_entity, GrantRepository, param="contact_id", build=_grant
+)
+can_revoke_grant = entity_child_policy(
+    can_authorize_contacts, GrantRepository, param="contact_id", build=_grant
+)
+can_view_group = entity_child_policy(
+    can_view_entity, GroupRepository, param="group_id", build=_group
+)
+can_manage_group = entity_child_policy(
+    can_manage_contacts, GroupRepository, param="group_id", build=_group
+)
 
 CanListContacts = Annotated[Principal, Depends(can_list_contacts)]
 CanCreateContact = Annotated[Principal, Depends(can_create_contact)]

@@ -15,7 +15,10 @@ from practice_api.contacts.models import (
     EntityContact,
 )
 from practice_api.core.pagination import Ordering
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.entities.models import Entity
+from practice_api.entities.visibility import AccessLevel, entity_access_many
 
 CONTACT_ORDERING = Ordering(
     fields={"name": Contact.name, "email": Contact.email, "created_at": Contact.created_at},
@@ -32,6 +35,9 @@ GROUP_ORDERING = Ordering(
     id_column=ContactGroup.id,
     default="name",
 )
+
+
+_STRENGTH: dict[AccessLevel, int] = {"admin": 4, "owner": 3, "editor": 2, "viewer": 1}
 
 
 class ContactRepository(FirmScopedRepository[Contact]):
@@ -67,6 +73,35 @@ class ContactRepository(FirmScopedRepository[Contact]):
             )
         return statement
 
+    async def level_of(self, principal: Principal, contact: Contact) -> AccessLevel:
+        """The caller's level on a contact of its firm (never ``None``: the book is
+        firm-wide): the strongest access it has on the entities the contact is granted on;
+        an ungranted contact belongs to whoever created it (``owner``), else ``viewer``."""
+        if principal.is_admin:
+            return "admin"
+        entities = (
+            (
+                await self.session.execute(
+                    select(Entity).where(
+                        Entity.firm_id == principal.firm_id,
+                        Entity.id.in_(
+                            select(EntityContact.entity_id).where(
+                                EntityContact.contact_id == contact.id
+                            )
+                        ),
+                    )
+                )
+            )
+            .unique()
+            .scalars()
+            .all()
+        )
+        if not entities:
+            return "owner" if contact.created_by_id == principal.id else "viewer"
+        levels = (await entity_access_many(self.session, principal, entities)).values()
+        known = [level for level in levels if level is not None]
+        return max(known, key=lambda level: _STRENGTH[level]) if known else "viewer"
+
     async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
         statement = select(Contact.id).where(
             Contact.firm_id == self.firm_id, Contact.email == email.lower()
@@ -80,6 +115,7 @@ class GrantRepository(FirmScopedRepository[EntityContact]):
     model = EntityContact
     not_found_code = "entity_contact_not_found"
     not_found_detail = "This contact has no access to this entity."
+    child_key = "contact_id"  # a grant is named by its contact
 
     def on_entity(self, entity_id: uuid.UUID) -> Select[EntityContact]:
         return self.readable().where(EntityContact.entity_id == entity_id)

@@ -27,6 +27,10 @@ class FirmScopedRepository(Generic[M]):
     model: ClassVar[type[Any]]
     not_found_code: ClassVar[str]
     not_found_detail: ClassVar[str]
+    # For rows that belong to another (a share of an entity): the parent's column, and the
+    # column a path names the row by (its id; a contact's grant is named by the contact).
+    parent_key: ClassVar[str] = "entity_id"
+    child_key: ClassVar[str] = "id"
 
     def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
         self.session = session
@@ -39,10 +43,25 @@ class FirmScopedRepository(Generic[M]):
         result = await self.session.scalar(self.readable().where(self.model.id == item_id))
         return result
 
+    async def get_under(self, parent_id: uuid.UUID, child_id: uuid.UUID) -> M | None:
+        """The row named ``child_id`` that belongs to ``parent_id`` (else ``None``)."""
+        result = await self.session.scalar(
+            self.readable().where(
+                getattr(self.model, self.parent_key) == parent_id,
+                getattr(self.model, self.child_key) == child_id,
+            )
+        )
+        return result
+
+    @classmethod
+    def not_found(cls) -> NotFound:
+        """The 404 of this resource (its stable code)."""
+        return NotFound(cls.not_found_detail, code=cls.not_found_code)
+
     async def get_or_404(self, item_id: uuid.UUID) -> M:
         item = await self.get(item_id)
         if item is None:
-            raise NotFound(self.not_found_detail, code=self.not_found_code)
+            raise self.not_found()
         return item
 
     async def page(

@@ -12,15 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import check, firm_policy, rule_for
-from practice_api.access.principals import current_staff
+from practice_api.access.matrix import Level
+from practice_api.access.policy import check, child_policy, firm_policy, object_policy, rule_for
 from practice_api.core.principals import Principal
-from practice_api.db import SessionDep
+from practice_api.core.repository import FirmScopedRepository
 from practice_api.entities.models import Entity
 from practice_api.entities.repository import EntityRepository, entity_not_found
 from practice_api.entities.visibility import AccessLevel, entity_access
@@ -50,20 +50,56 @@ async def require(
 EntityPolicy = Callable[..., Awaitable[EntityContext]]
 
 
+async def _readable_entity(
+    session: AsyncSession, principal: Principal, entity_id: uuid.UUID
+) -> Entity | None:
+    return await EntityRepository(session, principal).get(entity_id)
+
+
+async def _level(session: AsyncSession, principal: Principal, entity: Entity) -> Level | None:
+    return await entity_access(session, principal, entity)
+
+
+def _context(entity: Entity, principal: Principal, level: Level) -> EntityContext:
+    return EntityContext(entity=entity, principal=principal, access=cast(AccessLevel, level))
+
+
 def entity_policy(action: str) -> EntityPolicy:
-    rule_for(action, "entity")
+    """The dependency for an ``entity`` row, on the path's ``entity_id``."""
+    return object_policy(
+        action,
+        "entity",
+        param="entity_id",
+        load=_readable_entity,
+        level=_level,
+        build=_context,
+        not_found=entity_not_found,
+    )
 
-    async def policy(
-        entity_id: uuid.UUID,
-        session: SessionDep,
-        principal: Annotated[Principal, Depends(current_staff)],
-    ) -> EntityContext:
-        entity = await EntityRepository(session, principal).get_or_404(entity_id)
-        access = await require(session, principal, entity, action)
-        return EntityContext(entity=entity, principal=principal, access=access)
 
-    policy.__name__ = "can_" + action.replace(".", "_")
-    return policy
+Child = TypeVar("Child")
+Ctx = TypeVar("Ctx")
+
+
+def entity_child_policy(
+    parent: EntityPolicy,
+    repository: type[FirmScopedRepository[Child]],
+    *,
+    param: str,
+    build: Callable[[EntityContext, Child], Ctx],
+) -> Callable[..., Awaitable[Ctx]]:
+    """The dependency for a row that belongs to an entity (a share, a contact's grant, a
+    group, a discussion): ``parent`` (an ``entity_policy``) decides who may; the row is found
+    under that entity by ``repository`` (404 with the repository's code otherwise)."""
+
+    async def load(
+        session: AsyncSession, context: EntityContext, child_id: uuid.UUID
+    ) -> Child | None:
+        return await repository(session, context.principal.firm_id).get_under(
+            context.entity.id, child_id
+        )
+
+    return child_policy(parent, param=param, load=load, build=build, not_found=repository.not_found)
 
 
 can_list_entities = firm_policy("entities.list")

@@ -10,17 +10,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import firm_policy
-from practice_api.access.principals import current_staff
+from practice_api.access.matrix import Level
+from practice_api.access.policy import firm_policy, object_policy
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
-from practice_api.entities.policy import EntityContext, entity_policy, require
-from practice_api.entities.visibility import AccessLevel
+from practice_api.entities.policy import EntityContext, entity_policy
+from practice_api.entities.repository import entity_not_found
+from practice_api.entities.visibility import AccessLevel, entity_access
 from practice_api.file_requests.models import FileRequest, FileRequestItem
 from practice_api.file_requests.repository import get_item, get_readable, request_not_found
 
@@ -39,21 +41,43 @@ class ItemContext:
     item: FileRequestItem
 
 
-def request_policy(action: str) -> Callable[..., Awaitable[RequestContext]]:
-    async def policy(
-        request_id: uuid.UUID,
-        session: SessionDep,
-        principal: Annotated[Principal, Depends(current_staff)],
-    ) -> RequestContext:
-        request = await get_readable(session, principal, request_id)
-        entity = await session.get(Entity, request.entity_id)
-        if entity is None:
-            raise request_not_found()
-        access = await require(session, principal, entity, action)
-        return RequestContext(request=request, entity=entity, principal=principal, access=access)
+async def _readable(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> tuple[FileRequest, Entity] | None:
+    request = await get_readable(session, principal, request_id)  # 404 when not visible
+    entity = await session.get(Entity, request.entity_id)
+    return (request, entity) if entity is not None else None
 
-    policy.__name__ = "can_" + action.replace(".", "_")
-    return policy
+
+async def _level(
+    session: AsyncSession, principal: Principal, found: tuple[FileRequest, Entity]
+) -> Level | None:
+    access = await entity_access(session, principal, found[1])
+    if access is None:
+        raise entity_not_found()
+    return access
+
+
+def _context(
+    found: tuple[FileRequest, Entity], principal: Principal, level: Level
+) -> RequestContext:
+    request, entity = found
+    return RequestContext(
+        request=request, entity=entity, principal=principal, access=cast(AccessLevel, level)
+    )
+
+
+def request_policy(action: str) -> Callable[..., Awaitable[RequestContext]]:
+    """A request's access is its entity's (row ``action``, an entity row)."""
+    return object_policy(
+        action,
+        "entity",
+        param="request_id",
+        load=_readable,
+        level=_level,
+        build=_context,
+        not_found=request_not_found,
+    )
 
 
 can_view_request = request_policy("file_requests.view")

@@ -11,18 +11,20 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.principals import CurrentStaff
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, check_if_match, set_etag
 from practice_api.core.http import INT32_MAX, created
 from practice_api.core.pagination import PageParams, page_params
-from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
 from practice_api.files import service
-from practice_api.files.models import FileDocument
-from practice_api.files.policy import EntityFileAccessDep, FileAction
+from practice_api.files.policy import (
+    CanChangeFile,
+    CanDeleteFile,
+    CanListFiles,
+    CanUploadFiles,
+    CanViewFile,
+)
 from practice_api.files.repository import (
     FILE_ORDERING,
     VERSION_ORDERING,
@@ -58,18 +60,6 @@ SHARED_FIELD: dict[str, Any] = {
 }
 
 
-async def _authorized_file(
-    session: AsyncSession,
-    principal: Principal,
-    access: EntityFileAccessDep,
-    file_id: uuid.UUID,
-    action: FileAction,
-) -> FileDocument:
-    document = await FileRepository(session, principal.firm_id).get_or_404(file_id)
-    await access(session, principal, document.entity_id, action)
-    return document
-
-
 @router.post(
     "/v1/entities/{entity_id}/files",
     operation_id="files_upload",
@@ -88,12 +78,11 @@ async def upload_file(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanUploadFiles,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> FileRead:
-    await access(session, principal, entity_id, "upload")
+    principal = context.principal
     received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)
     )
@@ -119,16 +108,14 @@ async def upload_file(
 async def list_files(
     entity_id: uuid.UUID,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanListFiles,
     page: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
     content_type: Annotated[str | None, Query(max_length=255)] = None,
     uploaded_by_kind: Annotated[UploaderKind | None, Query()] = None,
     order_by: str = FILE_ORDERING.param(),
 ) -> FilePage:
-    await access(session, principal, entity_id, "view")
-    files = FileRepository(session, principal.firm_id)
+    files = FileRepository(session, context.principal.firm_id)
     statement = files.of_entity(
         entity_id,
         FileFilters(q=q, content_type=content_type, uploaded_by_kind=uploaded_by_kind),
@@ -149,10 +136,9 @@ async def get_file(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanViewFile,
 ) -> FileRead:
-    document = await _authorized_file(session, principal, access, file_id, "view")
+    document = context.document
     set_etag(request, response, document.version)
     return FileRead.of(document, document.current)
 
@@ -173,8 +159,7 @@ async def download_file(
     file_id: uuid.UUID,
     request: Request,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanViewFile,
     storage: StorageDep,
     version: Annotated[
         int | None, Query(ge=1, le=INT32_MAX, description="A version number.")
@@ -184,7 +169,7 @@ async def download_file(
         Query(description="`inline` lets a browser show PDFs, images and plain text."),
     ] = "attachment",
 ) -> Response:
-    document = await _authorized_file(session, principal, access, file_id, "view")
+    document, principal = context.document, context.principal
     stored = await FileRepository(session, principal.firm_id).version(document, version)
     return await send_file(
         request,
@@ -212,11 +197,10 @@ async def update_file(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanChangeFile,
     if_match: IfMatchHeader = None,
 ) -> FileRead:
-    document = await _authorized_file(session, principal, access, file_id, "upload")
+    document, principal = context.document, context.principal
     if body.shared_with_contacts is not None:
         await service.set_sharing(
             session,
@@ -241,12 +225,11 @@ async def update_file(
 async def list_versions(
     file_id: uuid.UUID,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanViewFile,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = VERSION_ORDERING.param(),
 ) -> FileVersionPage:
-    document = await _authorized_file(session, principal, access, file_id, "view")
+    document, principal = context.document, context.principal
     rows, cursor = await FileRepository(session, principal.firm_id).versions(
         document, page, order_by
     )
@@ -264,10 +247,9 @@ async def get_version(
     file_id: uuid.UUID,
     number: Annotated[int, Path(ge=1, le=INT32_MAX)],
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanViewFile,
 ) -> FileVersionRead:
-    document = await _authorized_file(session, principal, access, file_id, "view")
+    document, principal = context.document, context.principal
     stored = await FileRepository(session, principal.firm_id).version(document, number)
     return FileVersionRead.of(stored)
 
@@ -289,13 +271,12 @@ async def create_version(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanChangeFile,
     storage: StorageDep,
     runtime: RuntimeDep,
     if_match: IfMatchHeader = None,
 ) -> FileVersionRead:
-    document = await _authorized_file(session, principal, access, file_id, "upload")
+    document, principal = context.document, context.principal
     check_if_match(if_match, document.version)  # fail before reading the body
     received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)
@@ -324,10 +305,9 @@ async def create_version(
 async def delete_file(
     file_id: uuid.UUID,
     session: SessionDep,
-    principal: CurrentStaff,
-    access: EntityFileAccessDep,
+    context: CanDeleteFile,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    document = await _authorized_file(session, principal, access, file_id, "delete")
+    document, principal = context.document, context.principal
     await service.delete_file(session, document=document, actor=principal.actor, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

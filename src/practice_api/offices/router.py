@@ -11,7 +11,12 @@ from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
 from practice_api.offices import service
-from practice_api.offices.policy import CanManageOffices, CanViewOffices
+from practice_api.offices.policy import (
+    CanCreateOffice,
+    CanListOffices,
+    CanManageOffices,
+    CanViewOffice,
+)
 from practice_api.offices.repository import OFFICE_ORDERING, OfficeRepository
 from practice_api.offices.schemas import OfficeCreate, OfficePage, OfficeRead, OfficeUpdate
 
@@ -27,7 +32,7 @@ router = APIRouter(prefix="/v1/offices", tags=["offices"])
 )
 async def list_offices(
     session: SessionDep,
-    principal: CanViewOffices,
+    principal: CanListOffices,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = OFFICE_ORDERING.param(),
 ) -> OfficePage:
@@ -45,7 +50,7 @@ async def list_offices(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_office(
-    body: OfficeCreate, response: Response, session: SessionDep, principal: CanManageOffices
+    body: OfficeCreate, response: Response, session: SessionDep, principal: CanCreateOffice
 ) -> OfficeRead:
     office = await service.create_office(session, principal, body)
     created(response, f"/v1/offices/{office.id}", office.version)
@@ -64,7 +69,7 @@ async def get_office(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CanViewOffices,
+    principal: CanViewOffice,
 ) -> OfficeRead:
     office = await OfficeRepository(session, principal.firm_id).get_or_404(office_id)
     set_etag(request, response, office.version)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -19,7 +20,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.matrix import RULES
+from practice_api.access.matrix import RULES, Level
+from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
 from practice_api.contacts.access import contact_role
 from practice_api.contacts.models import EntityContact
@@ -57,6 +59,7 @@ from practice_api.files.transfer import (
     upload_body,
 )
 from practice_api.files.upload import UploadPolicy
+from practice_api.portal.policy import contact_level
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/portal/file-requests", tags=["portal"])
@@ -77,18 +80,42 @@ class PortalRequestContext:
     principal: Principal
 
 
-async def portal_request(
-    request_id: uuid.UUID,
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(current_contact)],
+async def _portal_request(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> FileRequest | None:
+    found: FileRequest | None = await session.scalar(
+        portal_requests(principal).where(FileRequest.id == request_id)
+    )
+    return found
+
+
+def _request_context(
+    found: FileRequest, principal: Principal, _level: Level
 ) -> PortalRequestContext:
-    found = await session.scalar(portal_requests(principal).where(FileRequest.id == request_id))
-    if found is None:
-        raise request_not_found()
     return PortalRequestContext(found, principal)
 
 
+def portal_request_policy(action: str) -> Callable[..., Awaitable[PortalRequestContext]]:
+    return object_policy(
+        action,
+        "portal",
+        param="request_id",
+        load=_portal_request,
+        level=contact_level,
+        build=_request_context,
+        not_found=request_not_found,
+        principal=current_contact,
+    )
+
+
+portal_request = portal_request_policy("portal.file_request")
+# Only contributors upload: the role is checked once the item is found (404 first).
+portal_request_upload = portal_request_policy("portal.file_request.upload")
+
+
 CanSeePortalRequest = Annotated[PortalRequestContext, Depends(portal_request)]
+CanUploadToPortalRequest = Annotated[PortalRequestContext, Depends(portal_request_upload)]
+PortalContact = Annotated[Principal, Depends(principal_policy("portal.self"))]
 
 
 def _base(request_id: uuid.UUID, item_id: uuid.UUID) -> str:
@@ -175,7 +202,7 @@ ORDER = "waiting_first"
 )
 async def list_requests(
     session: SessionDep,
-    principal: Annotated[Principal, Depends(current_contact)],
+    principal: PortalContact,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> PortalFileRequestPage:
     statement = portal_requests(principal)
@@ -253,7 +280,7 @@ async def upload(
     request: Request,
     response: Response,
     session: SessionDep,
-    context: CanSeePortalRequest,
+    context: CanUploadToPortalRequest,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalItem:

@@ -14,27 +14,19 @@ shows in the entity's activity.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.matrix import RULES
-from practice_api.access.principals import current_contact
-from practice_api.contacts.models import EntityContact
-from practice_api.core.errors import Forbidden, NotFound, problem_responses
+from practice_api.core.errors import problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
-from practice_api.discussions.repository import attached_for_contact
 from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
-from practice_api.files.repository import FILE_ORDERING, FileRepository, visible_to_contacts
+from practice_api.files.repository import FILE_ORDERING, FileRepository
 from practice_api.files.transfer import (
     DOWNLOAD_RESPONSES,
     StorageDep,
@@ -43,55 +35,12 @@ from practice_api.files.transfer import (
     upload_body,
 )
 from practice_api.files.upload import UploadPolicy
-from practice_api.portal.policy import CanSeePortalEntity
+from practice_api.portal.policy import CanSeePortalEntity, CanSeePortalFile, CanUploadToPortalEntity
 from practice_api.portal.schemas import PortalFile, PortalFilePage
+from practice_api.portal.service import portal_files
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
-
-
-def portal_files(session: AsyncSession, principal: Principal) -> Select[FileDocument]:
-    """The files shared with the contact, on every entity it has access to, and the files
-    attached to the discussions it can read."""
-    return (
-        FileRepository(session, principal.firm_id)
-        .readable()
-        .where(
-            or_(
-                and_(
-                    FileDocument.entity_id.in_(
-                        select(EntityContact.entity_id).where(
-                            EntityContact.contact_id == principal.id
-                        )
-                    ),
-                    visible_to_contacts(),
-                ),
-                FileDocument.id.in_(attached_for_contact(principal.id)),
-            )
-        )
-    )
-
-
-@dataclass(frozen=True)
-class PortalFileContext:
-    document: FileDocument
-    principal: Principal
-
-
-async def portal_file(
-    file_id: uuid.UUID,
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(current_contact)],
-) -> PortalFileContext:
-    document = await session.scalar(
-        portal_files(session, principal).where(FileDocument.id == file_id)
-    )
-    if document is None:
-        raise NotFound(FileRepository.not_found_detail, code=FileRepository.not_found_code)
-    return PortalFileContext(document=document, principal=principal)
-
-
-CanSeePortalFile = Annotated[PortalFileContext, Depends(portal_file)]
 
 
 def _portal_file(document: FileDocument, current: StoredFile, principal: Principal) -> PortalFile:
@@ -150,13 +99,10 @@ async def upload_file(
     request: Request,
     response: Response,
     session: SessionDep,
-    context: CanSeePortalEntity,
+    context: CanUploadToPortalEntity,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalFile:
-    if context.role != "contributor":
-        rule = RULES["portal.files.upload"]
-        raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
     principal = context.principal
     received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import RULES
+from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
 from practice_api.contacts.access import contact_role
 from practice_api.contacts.models import EntityContact
@@ -56,7 +57,7 @@ from practice_api.files.transfer import (
     upload_body,
 )
 from practice_api.files.upload import UploadPolicy
-from practice_api.portal.policy import CanSeePortalEntity
+from practice_api.portal.policy import CanSeePortalEntity, contact_level
 from practice_api.portal.task_schemas import (
     Dashboard,
     DocumentStatus,
@@ -86,7 +87,9 @@ from practice_api.tasks.schemas import TaskCreate
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-ContactDep = Annotated[Principal, Depends(current_contact)]
+ContactDep = Annotated[Principal, Depends(principal_policy("portal.self"))]
+# The contact's role (contributor) is checked once the input slot is found (404 first).
+CanUploadInputs = Annotated[Principal, Depends(principal_policy("portal.task_inputs.upload"))]
 
 DOCUMENT_ORDERING = Ordering(
     fields={"created_at": TaskOutput.created_at},
@@ -410,13 +413,26 @@ class DocumentContext:
         return output
 
 
-async def portal_document(
-    document_id: uuid.UUID, session: SessionDep, principal: ContactDep
-) -> DocumentContext:
-    row = (await session.execute(_rows(principal).where(TaskOutput.id == document_id))).first()
-    if row is None:
-        raise NotFound("No document with that id.", code="document_not_found")
-    return DocumentContext(row=row, principal=principal)
+async def _readable_document(
+    session: AsyncSession, principal: Principal, document_id: uuid.UUID
+) -> Any:
+    return (await session.execute(_rows(principal).where(TaskOutput.id == document_id))).first()
+
+
+def _no_document() -> NotFound:
+    return NotFound("No document with that id.", code="document_not_found")
+
+
+portal_document = object_policy(
+    "portal.document",
+    "portal",
+    param="document_id",
+    load=_readable_document,
+    level=contact_level,
+    build=lambda row, principal, _level: DocumentContext(row=row, principal=principal),
+    not_found=_no_document,
+    principal=current_contact,
+)
 
 
 CanSeeDocument = Annotated[DocumentContext, Depends(portal_document)]
@@ -606,7 +622,7 @@ async def upload_task_input(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: ContactDep,
+    principal: CanUploadInputs,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalTaskInput:

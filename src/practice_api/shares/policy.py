@@ -7,13 +7,19 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from practice_api.access.policy import firm_policy
+from practice_api.access.policy import check, decides_by, firm_policy, rule_for
 from practice_api.access.principals import current_staff
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
-from practice_api.entities.policy import EntityContext, ensure_allowed, entity_policy
-from practice_api.entities.repository import EntityRepository
+from practice_api.entities.policy import (
+    EntityContext,
+    ensure_allowed,
+    entity_child_policy,
+    entity_policy,
+)
+from practice_api.entities.repository import EntityRepository, entity_not_found
 from practice_api.entities.visibility import entity_access
+from practice_api.shares.models import Share
 from practice_api.shares.repository import ShareRepository
 from practice_api.shares.schemas import ShareUpdate
 from practice_api.shares.service import ShareContext
@@ -24,29 +30,21 @@ can_list_firm_shares = firm_policy("shares.list_firm")
 can_bulk_share = firm_policy("shares.bulk")
 
 
-async def _share_context(
-    entity: EntityContext, share_id: uuid.UUID, session: SessionDep
-) -> ShareContext:
-    share = await ShareRepository(session, entity.principal.firm_id).on_entity_or_404(
-        entity.entity.id, share_id
-    )
+def _share(entity: EntityContext, share: Share) -> ShareContext:
     return ShareContext(entity=entity, share=share)
 
 
-async def can_view_share(
-    share_id: uuid.UUID,
-    session: SessionDep,
-    entity: Annotated[EntityContext, Depends(can_view_shares)],
-) -> ShareContext:
-    return await _share_context(entity, share_id, session)
+can_view_share = entity_child_policy(
+    can_view_shares, ShareRepository, param="share_id", build=_share
+)
+can_delete_share = entity_child_policy(
+    can_manage_shares, ShareRepository, param="share_id", build=_share
+)
 
 
-async def can_delete_share(
-    share_id: uuid.UUID,
-    session: SessionDep,
-    entity: Annotated[EntityContext, Depends(can_manage_shares)],
-) -> ShareContext:
-    return await _share_context(entity, share_id, session)
+# The share update reads two rows: its own notifications, or anything else of the share.
+UPDATE_OWN = rule_for("shares.update_own", "entity")
+MANAGE = rule_for("shares.manage", "entity")
 
 
 async def can_update_share(
@@ -59,12 +57,18 @@ async def can_update_share(
     """``shares.manage``; or ``shares.update_own`` for the shared user's own notifications."""
     entity = await EntityRepository(session, principal).get_or_404(entity_id)
     access = ensure_allowed("entity.view", await entity_access(session, principal, entity))
-    context = await _share_context(EntityContext(entity, principal, access), share_id, session)
+    share = await ShareRepository(session, principal.firm_id).get_under(entity.id, share_id)
+    if share is None:
+        raise ShareRepository.not_found()
+    context = _share(EntityContext(entity, principal, access), share)
     own_notifications = context.share.user_id == principal.id and set(body.changes()) <= {
         "notifications"
     }
-    ensure_allowed("shares.update_own" if own_notifications else "shares.manage", access)
+    check(UPDATE_OWN if own_notifications else MANAGE, access, entity_not_found)
     return context
+
+
+decides_by(can_update_share, "shares.manage", "shares.update_own", "entity.view")
 
 
 CanViewShares = Annotated[EntityContext, Depends(can_view_shares)]

@@ -5,7 +5,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import Select, select
 
-from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository
 from practice_api.shares.models import Share
@@ -33,14 +32,6 @@ class ShareRepository(FirmScopedRepository[Share]):
         if user_id is not None:
             statement = statement.where(Share.user_id == user_id)
         return statement
-
-    async def on_entity_or_404(self, entity_id: uuid.UUID, share_id: uuid.UUID) -> Share:
-        share = await self.session.scalar(
-            self.filtered(entity_id=entity_id).where(Share.id == share_id)
-        )
-        if share is None:
-            raise NotFound(self.not_found_detail, code=self.not_found_code)
-        return share
 
     async def for_pairs(
         self, entity_ids: Sequence[uuid.UUID], user_ids: Sequence[uuid.UUID]

@@ -9,19 +9,21 @@ allowed: 403 from the matrix row).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.policy import firm_policy
-from practice_api.access.principals import current_staff
+from practice_api.access.matrix import Level
+from practice_api.access.policy import firm_policy, object_policy
 from practice_api.core.errors import NotFound
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
-from practice_api.entities.policy import EntityContext, ensure_allowed, entity_policy
+from practice_api.entities.policy import EntityContext, entity_policy
 from practice_api.entities.visibility import entity_access
-from practice_api.tasks.models import TaskInput, TaskOutput, TaskType
+from practice_api.tasks.models import Task, TaskInput, TaskOutput, TaskType
 from practice_api.tasks.repository import TaskRepository, TaskTypeRepository
 from practice_api.tasks.service import TaskContext
 
@@ -57,32 +59,36 @@ async def manageable_task_type(
     return await _task_type(task_type_id, session, principal)
 
 
-async def _task(
-    task_id: uuid.UUID, session: SessionDep, principal: Principal, action: str
-) -> TaskContext:
-    task = await TaskRepository(session, principal.firm_id).get_or_404(task_id)
+async def _load_task(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID
+) -> Task | None:
+    return await TaskRepository(session, principal.firm_id).get(task_id)
+
+
+async def _task_level(session: AsyncSession, principal: Principal, task: Task) -> Level | None:
+    """The caller's level on the task's entity (``None``: 404 ``task_not_found``)."""
     entity = await session.get(Entity, task.entity_id)
-    access = await entity_access(session, principal, entity) if entity else None
-    if access is None:
-        raise NotFound(TaskRepository.not_found_detail, code=TaskRepository.not_found_code)
-    ensure_allowed(action, access)
+    return await entity_access(session, principal, entity) if entity else None
+
+
+def _task_context(task: Task, principal: Principal, _level: Level) -> TaskContext:
     return TaskContext(task=task, principal=principal)
 
 
-async def viewable_task(
-    task_id: uuid.UUID,
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(current_staff)],
-) -> TaskContext:
-    return await _task(task_id, session, principal, "tasks.view")
+def task_policy(action: str) -> Callable[..., Awaitable[TaskContext]]:
+    return object_policy(
+        action,
+        "entity",
+        param="task_id",
+        load=_load_task,
+        level=_task_level,
+        build=_task_context,
+        not_found=TaskRepository.not_found,
+    )
 
 
-async def manageable_task(
-    task_id: uuid.UUID,
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(current_staff)],
-) -> TaskContext:
-    return await _task(task_id, session, principal, "tasks.manage")
+viewable_task = task_policy("tasks.view")
+manageable_task = task_policy("tasks.manage")
 
 
 async def task_input(

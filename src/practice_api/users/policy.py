@@ -1,3 +1,5 @@
+"""Who may read and manage the firm's staff users: rows ``users.*`` of ``access.matrix``."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -5,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from practice_api.access.policy import firm_policy
-from practice_api.access.principals import current_staff
 from practice_api.core.principals import Principal
 
-CanViewUsers = Annotated[Principal, Depends(current_staff)]
+CanListUsers = Annotated[Principal, Depends(firm_policy("users.list"))]
+CanViewUser = Annotated[Principal, Depends(firm_policy("users.view"))]
+CanCreateUser = Annotated[Principal, Depends(firm_policy("users.create"))]
 CanManageUsers = Annotated[Principal, Depends(firm_policy("users.manage"))]

@@ -12,7 +12,7 @@ from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
 from practice_api.runtime import RuntimeDep
 from practice_api.users import service
-from practice_api.users.policy import CanManageUsers, CanViewUsers
+from practice_api.users.policy import CanCreateUser, CanListUsers, CanManageUsers, CanViewUser
 from practice_api.users.repository import USER_ORDERING, UserRepository
 from practice_api.users.schemas import (
     Role,
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 )
 async def list_users(
     session: SessionDep,
-    principal: CanViewUsers,
+    principal: CanListUsers,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = USER_ORDERING.param(),
     role: Role | None = None,
@@ -63,7 +63,7 @@ async def create_user(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: CanManageUsers,
+    principal: CanCreateUser,
 ) -> UserRead:
     user = await service.create_user(session, principal, body, runtime.hasher)
     created(response, f"/v1/users/{user.id}", user.version)
@@ -82,7 +82,7 @@ async def get_user(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CanViewUsers,
+    principal: CanViewUser,
 ) -> UserRead:
     user = await UserRepository(session, principal.firm_id).get_or_404(user_id)
     set_etag(request, response, user.version)

@@ -13,7 +13,7 @@ from practice_api.db import SessionDep
 from practice_api.events.models import Delivery
 from practice_api.runtime import RuntimeDep
 from practice_api.webhooks import service
-from practice_api.webhooks.policy import CanManageWebhooks
+from practice_api.webhooks.policy import CanManageWebhooks, CanUseWebhooks
 from practice_api.webhooks.repository import (
     DELIVERY_ORDERING,
     ENDPOINT_ORDERING,
@@ -59,7 +59,7 @@ def delivery_read(delivery: Delivery) -> WebhookDeliveryRead:
 )
 async def list_endpoints(
     session: SessionDep,
-    principal: CanManageWebhooks,
+    principal: CanUseWebhooks,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = ENDPOINT_ORDERING.param(),
 ) -> WebhookEndpointPage:
@@ -83,7 +83,7 @@ async def create_endpoint(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: CanManageWebhooks,
+    principal: CanUseWebhooks,
 ) -> WebhookEndpointWithSecret:
     endpoint, secret = await service.create_endpoint(session, principal, body, runtime.settings)
     created(response, f"/v1/webhook-endpoints/{endpoint.id}", endpoint.version)
