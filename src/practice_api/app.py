@@ -241,7 +241,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        max_upload_body_bytes=settings.max_upload_bytes + 1024 * 1024,
         upload_paths=lambda: upload_paths(app.openapi()),
     )
     app.add_middleware(RequestContextMiddleware)

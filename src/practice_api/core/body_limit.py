@@ -3,8 +3,9 @@
 Issue 14, finding 3: JSON bodies of any size were read into memory before authentication.
 Every request body may be at most ``PRACTICE_MAX_BODY_BYTES`` (1 MiB by default) except
 ``multipart/form-data`` sent to an upload route (one whose spec documents a multipart
-body), which may be as large as an upload (``PRACTICE_MAX_UPLOAD_BYTES`` plus the
-multipart envelope; the upload code then checks the file itself).
+body): the upload code streams those and caps them itself while reading, with the
+upload's own answers (``file_too_large``, and ``payload_too_large`` for keyed bodies the
+idempotency layer holds), so an upload is refused the same way whichever layer sees it.
 
 A ``Content-Length`` past the limit is refused at once, unread. A chunked body is counted
 as it arrives: the chunk that crosses the limit is never handed to the app; the client
@@ -50,23 +51,21 @@ class BodyLimitMiddleware:
         app: ASGIApp,
         *,
         max_body_bytes: int,
-        max_upload_body_bytes: int,
         upload_paths: Callable[[], list[re.Pattern[str]]],
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.max_upload_body_bytes = max_upload_body_bytes
         self._upload_paths = upload_paths
         self._patterns: list[re.Pattern[str]] | None = None
 
-    def _limit(self, scope: Scope, content_type: bytes) -> int:
+    def _limit(self, scope: Scope, content_type: bytes) -> int | None:
         if not content_type.lower().startswith(b"multipart/form-data"):
             return self.max_body_bytes
         if self._patterns is None:
             self._patterns = self._upload_paths()
         path = scope["path"]
         if any(pattern.match(path) for pattern in self._patterns):
-            return self.max_upload_body_bytes
+            return None  # the upload code caps it while streaming
         return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,6 +74,9 @@ class BodyLimitMiddleware:
             return
         headers = dict(scope["headers"])
         limit = self._limit(scope, headers.get(b"content-type", b""))
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

@@ -33,7 +33,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"x-content-type-options" not in present:
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 if b"x-frame-options" not in present:
                     headers.append((b"x-frame-options", b"DENY"))
                 if b"content-security-policy" not in present:
