@@ -140,6 +140,7 @@ async def _counts(app: Any) -> tuple[int, int, int, int]:
         return int(tasks or 0), int(inputs or 0), int(outputs or 0), int(created or 0)
 
 
+@pytest.mark.committed  # two workers' transactions really race
 async def test_two_workers_racing_make_one_task_per_entity_and_period(
     api: Api, app: Any, settings: Settings
 ) -> None:
