@@ -141,6 +141,7 @@ async def _counts(app: Any) -> tuple[int, int, int, int]:
 
 
 @pytest.mark.committed  # two workers' transactions really race
+@pytest.mark.committed  # the two workers use their own connections: the rows must be real
 async def test_two_workers_racing_make_one_task_per_entity_and_period(
     api: Api, app: Any, settings: Settings
 ) -> None:
