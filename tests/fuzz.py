@@ -165,8 +165,17 @@ def run(
             )
             port = _free_port()
             server = uvicorn.Server(
+                # h11 with room for the longest request line the spec allows (the CSV
+                # create takes a 20,000-character description in its query, up to about
+                # 240 KB encoded): a smaller transport limit answers text/plain before the
+                # app sees the request, which is the server's limit, not the API's.
                 uvicorn.Config(
-                    create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+                    create_app(settings),
+                    host="127.0.0.1",
+                    port=port,
+                    log_level="warning",
+                    http="h11",
+                    h11_max_incomplete_event_size=1024 * 1024,
                 )
             )
             thread = threading.Thread(target=server.run, daemon=True)

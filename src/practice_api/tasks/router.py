@@ -250,7 +250,10 @@ async def list_subscriptions(
     "is generated ahead of time. 409 `task_type_not_recurring` for a type without recurrence "
     "or archived.",
     response_model=SubscriptionRead,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={
+        201: {"model": SubscriptionRead, "description": "Subscribed (a new subscription)"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def put_subscription(
     task_type_id: uuid.UUID,
