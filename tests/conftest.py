@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from practice_api.app import create_app
 from practice_api.db import make_engine
+from practice_api.registry import register_all
 from practice_api.schema import upgrade_to_head
 from practice_api.settings import Settings
 from tests.database import empty_all_tables, rolled_back
@@ -43,6 +44,9 @@ _pg_skip_reason: str | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # As the app factory and the CLI do: tests that read the registries without building an
+    # app (spec examples, the catalogue) must not depend on another test having built one.
+    register_all()
     # Registered here, not in pyproject.toml (whose every change rebuilds .venv).
     config.addinivalue_line(
         "markers",
