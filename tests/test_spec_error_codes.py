@@ -1,7 +1,7 @@
 """The error-code table in docs/integrators.md lists every `code` the code can answer.
 
 Regenerate it with
-.venv/bin/python -m practice_api.core.error_catalogue --write docs/integrators.md
+.venv/bin/python -m practice_api.error_catalogue --write docs/integrators.md
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from practice_api.core.error_catalogue import PACKAGE, markdown_table, scan
+from practice_api.error_catalogue import PACKAGE, markdown_table, scan
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "integrators.md"
-REGENERATE = ".venv/bin/python -m practice_api.core.error_catalogue --write docs/integrators.md"
+REGENERATE = ".venv/bin/python -m practice_api.error_catalogue --write docs/integrators.md"
 
 
 def test_the_table_in_the_integrators_guide_is_current() -> None:

@@ -147,7 +147,7 @@ def test_request_examples_are_accepted_by_the_body_models(spec: dict[str, Any]) 
 
 
 def test_problem_examples_use_codes_the_api_answers(spec: dict[str, Any]) -> None:
-    from practice_api.core.error_catalogue import scan
+    from practice_api.error_catalogue import scan
 
     codes = scan()
     for name, example in spec["components"].get("examples", {}).items():

@@ -26,7 +26,7 @@ from practice_api.core.openapi import build_openapi
 from practice_api.core.request_context import RequestContextMiddleware
 from practice_api.core.security import PasswordHasher, TokenCodec
 from practice_api.core.security_headers import SecurityHeadersMiddleware
-from practice_api.core.storage import storage_from_settings
+from practice_api.core.storage import storage_from_url
 from practice_api.core.text_guard import TextGuardMiddleware
 from practice_api.db import make_engine, make_sessionmaker
 from practice_api.discussions.router import router as discussions_router
@@ -118,7 +118,12 @@ def build_runtime(settings: Settings) -> Runtime:
         tokens=TokenCodec(
             settings.signing_key, settings.jwt_algorithm, settings.access_token_ttl_seconds
         ),
-        storage=storage_from_settings(settings),
+        storage=storage_from_url(
+            settings.storage_url,
+            data_dir=settings.data_dir,
+            access_key=settings.storage_access_key,
+            secret_key=settings.storage_secret_key,
+        ),
     )
 
 

@@ -6,7 +6,7 @@ The codes come from
 * repositories' ``not_found_code`` / ``not_found_detail`` (404);
 * the permission matrix's ``forbidden_code`` / ``forbidden_detail`` (403).
 
-``python -m practice_api.core.error_catalogue --write docs/integrators.md`` rewrites the table
+``python -m practice_api.error_catalogue --write docs/integrators.md`` rewrites the table
 between its markers; tests/test_spec_error_codes.py fails when the table is stale.
 """
 
@@ -17,8 +17,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent
-START = "<!-- error-codes:start (generated: python -m practice_api.core.error_catalogue) -->"
+PACKAGE = Path(__file__).resolve().parent
+START = "<!-- error-codes:start (generated: python -m practice_api.error_catalogue) -->"
 END = "<!-- error-codes:end -->"
 
 

@@ -40,8 +40,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import anyio
 import anyio.to_thread
 
-from practice_api.settings import Settings
-
 CHUNK_SIZE = 64 * 1024
 S3_PART_SIZE = 8 * 1024 * 1024  # S3's minimum is 5 MiB for all parts but the last
 _KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -379,12 +377,3 @@ def storage_from_url(
             addressing_style=addressing,
         )
     raise ValueError("PRACTICE_STORAGE_URL must start with file:// or s3://")
-
-
-def storage_from_settings(settings: Settings) -> ObjectStorage:
-    return storage_from_url(
-        settings.storage_url,
-        data_dir=settings.data_dir,
-        access_key=settings.storage_access_key,
-        secret_key=settings.storage_secret_key,
-    )
