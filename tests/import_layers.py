@@ -182,3 +182,119 @@ def _module_of(name: str, modules: dict[str, Module]) -> Module | None:
             return modules[name]
         name = name.rpartition(".")[0]
     return None
+
+
+# --- SQL stays in repositories (and services) -----------------------------------------------
+#
+# Routers are HTTP only, policies decide by matrix rows, and the portal tier composes what
+# the domains' repositories answer: none of them builds or runs SQL. A "router" is a module
+# that builds an ``APIRouter``; a "policy" is a module named ``policy`` (or ``*_policy``).
+
+SQL_BUILDERS = frozenset(
+    {
+        "select", "insert", "update", "delete", "text", "union", "union_all",
+        "exists", "func", "and_", "or_", "not_", "case", "true", "false", "null",
+    }
+)  # fmt: skip
+SESSION_CALLS = frozenset(
+    {"execute", "scalar", "scalars", "get", "stream", "stream_scalars", "merge", "refresh"}
+)
+NO_SQL_TIERS = ("portal",)
+
+# Modules that still run SQL, to move into repositories (keep this list shrinking; a new
+# module never goes here).
+SQL_EXCEPTIONS: frozenset[str] = frozenset(
+    {
+        "practice_api.file_requests.policy",
+        "practice_api.file_requests.router",
+        "practice_api.health.router",
+        "practice_api.portal.file_requests",
+        "practice_api.portal.policy",
+        "practice_api.portal.router",
+        "practice_api.portal.service",
+        "practice_api.portal.tasks",
+        "practice_api.tasks.policy",
+        "practice_api.tasks.router",
+    }
+)
+
+
+def _runs_sql_module(module: Module, layers: tuple[Tier, ...]) -> bool:
+    last = module.name.rsplit(".", 1)[-1]
+    if module.is_router or last == "policy" or last.endswith("_policy"):
+        return True
+    tiers = {p for t in layers if t.name in NO_SQL_TIERS for g in t.groups for p in g}
+    return module.package in tiers
+
+
+def _session_name(node: ast.expr) -> bool:
+    """``session`` or ``<anything>.session``."""
+    return (isinstance(node, ast.Name) and node.id == "session") or (
+        isinstance(node, ast.Attribute) and node.attr == "session"
+    )
+
+
+def sql_in_module(module: Module) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            for alias in node.names:
+                if alias.name in SQL_BUILDERS:
+                    found.append(f"{node.lineno}: imports sqlalchemy {alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "sqlalchemy" or alias.name.startswith("sqlalchemy."):
+                    found.append(f"{node.lineno}: imports {alias.name}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SESSION_CALLS
+            and _session_name(node.func.value)
+        ):
+            found.append(f"{node.lineno}: calls session.{node.func.attr}")
+    return found
+
+
+def sql_violations(
+    source: Path,
+    root: str,
+    layers: tuple[Tier, ...] = LAYERS,
+    exceptions: frozenset[str] = SQL_EXCEPTIONS,
+) -> list[str]:
+    """Routers, policies and portal modules that build or run SQL, one line each."""
+    problems: list[str] = []
+    for module in load_modules(source, root).values():
+        if not _runs_sql_module(module, layers) or module.name in exceptions:
+            continue
+        for where in sql_in_module(module):
+            problems.append(
+                f"{module.name}:{where}: SQL belongs in a repository (or a service), "
+                "not in a router, a policy or the portal"
+            )
+    return problems
+
+
+def registrations_on_import(source: Path, root: str) -> list[str]:
+    """Module-level calls of a ``register...`` function outside ``registry.py``: a domain
+    plugs in through ``registry.register_all()``, never as a side effect of an import."""
+    problems: list[str] = []
+    for module in load_modules(source, root).values():
+        if module.name == f"{root}.registry":
+            continue
+        for statement in module.tree.body:
+            if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+                continue
+            func = statement.value.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if "register" in name.lower():
+                problems.append(
+                    f"{module.name}:{statement.lineno}: calls {name} on import "
+                    "(call it from registry.register_all())"
+                )
+    return problems

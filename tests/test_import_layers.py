@@ -6,13 +6,35 @@ from __future__ import annotations
 from pathlib import Path
 
 import practice_api
-from tests.import_layers import LAYERS, may_import, violations
+from tests.import_layers import (
+    LAYERS,
+    SQL_EXCEPTIONS,
+    load_modules,
+    may_import,
+    registrations_on_import,
+    sql_in_module,
+    sql_violations,
+    violations,
+)
 
 SOURCE = Path(practice_api.__file__).resolve().parent
 
 
 def test_the_code_keeps_its_layers() -> None:
     problems = violations(SOURCE, "practice_api")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_router_policy_or_portal_module_runs_sql() -> None:
+    problems = sql_violations(SOURCE, "practice_api")
+    assert not problems, "\n".join(problems)
+    modules = load_modules(SOURCE, "practice_api")
+    stale = [m for m in SQL_EXCEPTIONS if m not in modules or not sql_in_module(modules[m])]
+    assert not stale, f"no SQL left: drop them from SQL_EXCEPTIONS: {stale}"
+
+
+def test_nothing_registers_on_import() -> None:
+    problems = registrations_on_import(SOURCE, "practice_api")
     assert not problems, "\n".join(problems)
 
 
@@ -81,3 +103,58 @@ def test_a_bad_package_fails(tmp_path: Path) -> None:
     assert "fakeapi.discussions.repository imports" not in text
     assert "users may not import owners" in text  # and a router imports a router
     assert len(problems) == 7, text
+
+
+def test_sql_in_a_router_a_policy_or_the_portal_fails(tmp_path: Path) -> None:
+    """A fake package whose router, policy and portal module run SQL, and a domain that
+    registers on import: each is reported; a repository and a service may run SQL."""
+    source = _write(
+        tmp_path / "fakeapi",
+        {
+            "__init__.py": "",
+            "registry.py": "from fakeapi.things.service import count\nregister_dependent(count)\n",
+            "things/__init__.py": "",
+            "things/repository.py": (
+                "from sqlalchemy import select\n"
+                "async def count(session):\n"
+                "    return await session.scalar(select(1))\n"
+            ),
+            "things/service.py": (
+                "from sqlalchemy import update\n"
+                "from fakeapi.entities.dependents import register_dependent\n"
+                "async def touch(session):\n"
+                "    await session.execute(update(Thing))\n"
+                "register_dependent('things', touch)\n"  # on import
+            ),
+            "things/policy.py": (
+                "async def load(session, thing_id):\n"
+                "    return await session.get(Thing, thing_id)\n"
+            ),
+            "things/router.py": (
+                "from fastapi import APIRouter\n"
+                "from sqlalchemy import func, select\n"
+                "router = APIRouter()\n"
+                "async def count(request):\n"
+                "    return await request.state.session.scalar(select(func.count()))\n"
+            ),
+            "portal/__init__.py": "",
+            "portal/service.py": (
+                "import sqlalchemy as sa\n"
+                "def mine(principal):\n"
+                "    return sa.select(Thing).where(Thing.owner == principal.id)\n"
+            ),
+        },
+    )
+    text = "\n".join(sql_violations(source, "fakeapi", LAYERS, frozenset()))
+    assert "fakeapi.things.policy:2: calls session.get" in text
+    assert "fakeapi.things.router:2: imports sqlalchemy func" in text
+    assert "fakeapi.things.router:2: imports sqlalchemy select" in text
+    assert "fakeapi.things.router:5: calls session.scalar" in text
+    assert "fakeapi.portal.service:1: imports sqlalchemy" in text
+    assert "fakeapi.things.repository" not in text and "fakeapi.things.service" not in text
+    assert len(text.splitlines()) == 5, text
+    registered = registrations_on_import(source, "fakeapi")
+    assert registered == [
+        "fakeapi.things.service:5: calls register_dependent on import "
+        "(call it from registry.register_all())"
+    ]

@@ -45,7 +45,7 @@ from practice_api.notifications.router import router as notifications_router
 from practice_api.offices.router import router as offices_router
 from practice_api.owners.router import router as owners_router
 from practice_api.portal.file_requests import router as portal_file_requests_router
-from practice_api.portal.files import router as portal_files_router
+from practice_api.portal.files_router import router as portal_files_router
 from practice_api.portal.router import router as portal_router
 from practice_api.portal.tasks import router as portal_tasks_router
 from practice_api.registry import register_all

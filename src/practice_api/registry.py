@@ -12,7 +12,12 @@ webhooks in the OpenAPI spec and of docs/events.md):
 * principal loaders (who a token names): ``users/principals.py``, ``contacts/principals.py``;
 * grants of entity access by other tables: ``shares/access.py`` into ``entities.visibility``;
 * steps before a user is deleted: the owners domain's ``release_user``;
+* what keeps an entity from being deleted (``entities.dependents``): files, discussions,
+  file requests and tasks count their rows of an entity;
 * reminder sources (open items per recipient): ``file_requests.service``.
+
+``tests/test_import_layers.py`` fails on a module that calls a ``register...`` function at
+import time.
 
 A new domain adds its lines here (see docs/adding-a-resource.md).
 """
@@ -23,13 +28,17 @@ from practice_api.access.principals import PRINCIPALS
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
 from practice_api.discussions import events as discussions_events
+from practice_api.discussions.repository import count_discussions
 from practice_api.entities import events as entities_events
+from practice_api.entities.dependents import register_dependent
 from practice_api.entities.visibility import GRANTS
 from practice_api.events import bulk
 from practice_api.events.registry import EVENTS
 from practice_api.file_requests import events as file_requests_events
+from practice_api.file_requests.repository import count_file_requests
 from practice_api.file_requests.service import register_reminder_source as file_requests_reminders
 from practice_api.files import events as files_events
+from practice_api.files.repository import count_files_of_entity
 from practice_api.firms import events as firms_events
 from practice_api.notifications import events as notifications_events
 from practice_api.offices import events as offices_events
@@ -39,6 +48,7 @@ from practice_api.reminders import events as reminders_events
 from practice_api.shares import access as shares_access
 from practice_api.shares import events as shares_events
 from practice_api.tasks import events as tasks_events
+from practice_api.tasks.repository import count_tasks
 from practice_api.users import events as users_events
 from practice_api.users import principals as users_principals
 from practice_api.users.service import USER_REMOVAL
@@ -77,6 +87,11 @@ def register_all() -> None:
     shares_access.register(GRANTS)
     # Before a user is deleted.
     USER_REMOVAL.add(release_user)
+    # What keeps an entity from being deleted (client history: it is archived instead).
+    register_dependent("files", count_files_of_entity)  # deleted ones in retention included
+    register_dependent("discussions", count_discussions)
+    register_dependent("file_requests", count_file_requests)
+    register_dependent("tasks", count_tasks)
     # What the reminders list, per subject kind.
     file_requests_reminders()
     _done = True

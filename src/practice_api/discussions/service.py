@@ -24,15 +24,11 @@ from practice_api.discussions.models import (
     DiscussionComment,
     DiscussionGroup,
 )
-from practice_api.discussions.repository import DiscussionRepository, count_discussions
+from practice_api.discussions.repository import DiscussionRepository
 from practice_api.discussions.schemas import CommentCreate, DiscussionCreate, DiscussionUpdate
-from practice_api.entities.dependents import register_dependent
 from practice_api.entities.policy import EntityContext
 from practice_api.events.service import changes_between, record_event
 from practice_api.files.models import FileDocument, StoredFile
-
-# Client history: an entity with discussions is archived, not deleted.
-register_dependent("discussions", count_discussions)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """What keeps an entity from being destroyed: a registry other domains add to.
 
 ``DELETE /v1/entities/{id}`` archives the entity instead of deleting it when any registered
-dependent (client requests, files, tasks, ...) still counts rows for it. A domain registers
-a counter once, at import time:
+dependent (client requests, files, tasks, ...) still counts rows for it. A domain's counter
+is registered once, by ``registry.register_all()`` (never at import time):
 
     register_dependent("files", count_files_of_entity)
 """

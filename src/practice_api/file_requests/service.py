@@ -21,7 +21,6 @@ from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import utcnow
-from practice_api.entities.dependents import register_dependent
 from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext
 from practice_api.events.service import changes_between, record_event
@@ -32,7 +31,6 @@ from practice_api.file_requests.models import (
     FileRequestUpload,
 )
 from practice_api.file_requests.repository import (
-    count_file_requests,
     item_not_found,
     items_of,
     recipient_ids,
@@ -53,8 +51,6 @@ from practice_api.reminders.sources import OpenItem, RecipientKey, register_sour
 
 SUBJECT_KIND = "file_request"
 WAITING_ITEMS = ("open", "returned")
-
-register_dependent("file_requests", count_file_requests)
 
 
 def subject_of(request: FileRequest) -> tuple[str, uuid.UUID]:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering, PageParams, paginate
 from practice_api.core.repository import FirmScopedRepository, like_pattern
-from practice_api.entities.dependents import register_dependent
 from practice_api.files.models import FileDocument, StoredFile
 
 FILE_ORDERING = Ordering(
@@ -133,7 +132,3 @@ async def count_files_of_entity(session: AsyncSession, entity_id: uuid.UUID) -> 
         select(func.count()).select_from(FileDocument).where(FileDocument.entity_id == entity_id)
     )
     return int(count or 0)
-
-
-# An entity with files (deleted ones in retention included) is archived, not deleted.
-register_dependent("files", count_files_of_entity)

@@ -1,4 +1,4 @@
-"""File routes (staff). Contacts reach files through the portal routes (``portal.files``).
+"""File routes (staff). Contacts reach files through the portal routes (``portal.files_router``).
 
 Uploads are ``multipart/form-data`` with one ``file`` field, read from the request
 stream as it arrives (see ``files.upload``); the request body is not declared as a

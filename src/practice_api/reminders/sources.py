@@ -1,8 +1,9 @@
 """What the reminders ask the subject domains: their open items, per recipient.
 
-A domain (file requests, client requests, task documents) registers a source once, at
-import: given recipients, it answers their open items on every subject of its kind, so a
-reminder e-mail lists everything a person still owes the firm, across subjects.
+A domain (file requests, client requests, task documents) has its source registered once,
+by ``registry.register_all()`` (never at import time): given recipients, it answers their
+open items on every subject of its kind, so a reminder e-mail lists everything a person
+still owes the firm, across subjects.
 """
 
 from __future__ import annotations

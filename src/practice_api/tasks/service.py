@@ -19,7 +19,6 @@ from practice_api.core.errors import Conflict, NotFound, ValidationFailed, Valid
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import local_today, utcnow
-from practice_api.entities.dependents import register_dependent
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import entity_access
 from practice_api.events.service import changes_between, record_event
@@ -36,7 +35,7 @@ from practice_api.tasks.models import (
     TaskType,
 )
 from practice_api.tasks.periods import Period, output_due, parse_period, recurrence_due
-from practice_api.tasks.repository import TaskRepository, TaskTypeRepository, count_tasks
+from practice_api.tasks.repository import TaskRepository, TaskTypeRepository
 from practice_api.tasks.schemas import (
     DEFAULT_STAGES,
     InputDocumentSpec,
@@ -53,9 +52,6 @@ from practice_api.tasks.schemas import (
     TaskUpdate,
 )
 from practice_api.users.models import User
-
-# Client history: an entity with tasks is archived, not deleted.
-register_dependent("tasks", count_tasks)
 
 
 @dataclass(frozen=True)
