@@ -1,6 +1,11 @@
 """Every table, imported in one place so Alembic and the test schema see all of them."""
 
 from practice_api.access.models import AuthSession, RefreshToken
+from practice_api.client_requests.models import (
+    ClientRequest,
+    ClientRequestAnswer,
+    ClientRequestRecipient,
+)
 from practice_api.contacts.models import (
     Contact,
     ContactGroup,
@@ -52,6 +57,9 @@ from practice_api.webhooks.models import WebhookEndpoint
 __all__ = [
     "AuthSession",
     "Base",
+    "ClientRequest",
+    "ClientRequestAnswer",
+    "ClientRequestRecipient",
     "Contact",
     "ContactGroup",
     "ContactGroupMember",

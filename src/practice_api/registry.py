@@ -25,6 +25,7 @@ A new domain adds its lines here (see docs/adding-a-resource.md).
 from __future__ import annotations
 
 from practice_api.access.principals import PRINCIPALS
+from practice_api.client_requests import events as client_requests_events
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
 from practice_api.discussions import events as discussions_events
@@ -77,6 +78,7 @@ def register_all() -> None:
         file_requests_events,
         reminders_events,
         tasks_events,
+        client_requests_events,
         notifications_events,
     ):
         domain.register(EVENTS)

@@ -1,0 +1,1 @@
+"""Client requests: ad-hoc questionnaires to portal contacts or guests, answered online."""
