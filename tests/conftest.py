@@ -190,6 +190,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "password_hash_rounds": 1,
         "seed_demo": False,
         "run_dispatcher": False,
+        # Counts are shared at most once a minute per caller, so what a test counts
+        # (statements per request) never depends on how fast the machine is.
+        "rate_limit_share_seconds": 60,
     }
     values.update(overrides)
     return Settings(**values)

@@ -241,6 +241,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.rate_limit_requests,
         window_seconds=settings.rate_limit_window_seconds,
         per_firm=settings.rate_limit_per_firm,
+        share_seconds=settings.rate_limit_share_seconds,
     )
     # Bodies are capped while they are read, before authentication or parsing.
     app.add_middleware(

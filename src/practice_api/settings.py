@@ -120,6 +120,14 @@ class Settings(BaseSettings):
         description="Requests each signed-in caller may make per rate_limit_window_seconds.",
     )
     rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_share_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="On PostgreSQL each process counts callers' requests in memory and adds "
+        "its counts to the shared counter at most this often per caller (and learns the other "
+        "processes' counts): across processes a caller may go past the limit by what the "
+        "others served in this time.",
+    )
     rate_limit_per_firm: dict[str, int] = Field(
         default_factory=dict,
         description="A firm's own per-caller limit: JSON object of firm id to requests.",
