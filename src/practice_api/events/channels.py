@@ -105,7 +105,11 @@ def details(event: Event) -> str:
 
 
 def reader_of(job: Job) -> render.Reader:
-    kind: render.ReaderKind = "contact" if job.recipient_kind == "contact" else "staff"
+    kind: render.ReaderKind = "staff"
+    if job.recipient_kind == "contact":
+        kind = "contact"
+    elif job.recipient_kind == "guest":
+        kind = "guest"
     name = job.address.name if job.address else ""
     return render.Reader(kind, job.recipient_id, name, job.via)
 

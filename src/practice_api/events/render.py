@@ -82,7 +82,10 @@ def template_for(event_type: str) -> str:
     return name
 
 
-ReaderKind = Literal["staff", "contact"]
+# ``guest``: someone without an account (a client request's guest). A guest's messages link
+# to nothing the events know (their secret link is never stored: the message names it, or
+# the template says where to find it) and have no preferences page to unsubscribe at.
+ReaderKind = Literal["staff", "contact", "guest"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ def local_time(moment: dt.datetime, tz_name: str | None) -> str:
 
 
 def link_for(event: Event, reader_kind: ReaderKind, settings: Settings) -> str:
+    if reader_kind == "guest":
+        return ""
     spec = catalogue.get(event.type)
     kind = spec.link if spec and spec.link else ("entity" if event.entity_id else "home")
     values = links.event_values(
@@ -164,6 +169,8 @@ def link_for(event: Event, reader_kind: ReaderKind, settings: Settings) -> str:
 
 
 def unsubscribe_link(event: Event | None, reader: Reader, settings: Settings) -> str:
+    if reader.kind == "guest":
+        return ""
     if reader.via == "share" and event is not None and event.entity_id is not None:
         return links.build_link(
             settings, "share_preferences", "staff", {"entity_id": event.entity_id}
@@ -182,6 +189,8 @@ def _footer(event: Event | None, reader: Reader, firm: str, client: str | None) 
             f"You receive this e-mail because you asked for it on your share of "
             f"{client or 'this client'}. Change the e-mails of this share:"
         )
+    if reader.kind == "guest":
+        return f"You receive this e-mail because {firm} asked you to answer a questionnaire."
     if reader.kind == "contact":
         return (
             f"You receive this e-mail as a client portal user of {firm}. "
@@ -296,6 +305,8 @@ def render(
     extra: Extra | None = None,
 ) -> Rendered:
     """The e-mail (and in-app title) of ``event`` for ``reader``."""
+    if reader.kind == "guest":
+        client = None  # a guest is told the firm's name, never the client's
     variables = _variables(
         event, reader, firm_name=firm_name, client=client, settings=settings, extra=extra
     )
@@ -331,7 +342,9 @@ def render_digest(
         f" on {about}" if about else ""
     )
     subject = subject_line(firm_name, line)
-    link = links.build_link(settings, "digest", reader.kind, {})
+    link = (
+        links.build_link(settings, "digest", reader.kind, {}) if reader.kind != "guest" else ""
+    )
     unsubscribe = unsubscribe_link(None, reader, settings)
     variables: dict[str, Any] = {
         "p": {},
