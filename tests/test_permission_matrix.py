@@ -457,6 +457,16 @@ async def task_type(w: World) -> str:
     return str((await _post(w, "/v1/task-types", TASK_TYPE))["id"])
 
 
+CLIENT_REQUEST_TEMPLATE = {
+    "title": "Year-end questionnaire",
+    "questions": [{"type": "yes_no", "prompt": "Did you move house?", "required": True}],
+}
+
+
+async def client_request_template(w: World) -> str:
+    return str((await _post(w, "/v1/client-request-templates", CLIENT_REQUEST_TEMPLATE))["id"])
+
+
 async def task(w: World) -> str:
     """A task of a type on a fresh entity (owner, editor and viewer columns on it)."""
     entity_id = await entity(w)
@@ -852,6 +862,22 @@ RECIPES: dict[str, Recipe] = {
     "portal_task_inputs_upload": upload_to(portal_task_input, "/v1/portal/task-inputs/{id}/files"),
     "portal_task_types_list": fixed("GET", "/v1/portal/task-types"),
     "portal_task_requests_create": task_request,
+    "client_request_templates_list": fixed("GET", "/v1/client-request-templates"),
+    "client_request_templates_create": fixed(
+        "POST", "/v1/client-request-templates", CLIENT_REQUEST_TEMPLATE
+    ),
+    "client_request_templates_get": on(
+        client_request_template, "GET", "/v1/client-request-templates/{id}"
+    ),
+    "client_request_templates_update": on(
+        client_request_template, "PATCH", "/v1/client-request-templates/{id}", {"title": "New"}
+    ),
+    "client_request_templates_archive": on(
+        client_request_template, "POST", "/v1/client-request-templates/{id}/archive"
+    ),
+    "client_request_templates_unarchive": on(
+        client_request_template, "POST", "/v1/client-request-templates/{id}/unarchive"
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from practice_api.client_requests.models import (
     ClientRequestAnswer,
     ClientRequestRecipient,
 )
+from practice_api.client_requests.template_models import ClientRequestTemplate
 from practice_api.contacts.models import (
     Contact,
     ContactGroup,
@@ -60,6 +61,7 @@ __all__ = [
     "ClientRequest",
     "ClientRequestAnswer",
     "ClientRequestRecipient",
+    "ClientRequestTemplate",
     "Contact",
     "ContactGroup",
     "ContactGroupMember",

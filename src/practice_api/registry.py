@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from practice_api.access.principals import PRINCIPALS
 from practice_api.client_requests import events as client_requests_events
+from practice_api.client_requests import template_events as client_request_templates_events
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
 from practice_api.discussions import events as discussions_events
@@ -79,6 +80,7 @@ def register_all() -> None:
         reminders_events,
         tasks_events,
         client_requests_events,
+        client_request_templates_events,
         notifications_events,
     ):
         domain.register(EVENTS)

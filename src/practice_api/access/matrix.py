@@ -193,6 +193,13 @@ RULES: dict[str, Rule] = {
     "tasks.manage":      _rule("entity",    "ok    ok    ok     403    404  404",
                                "tasks_manage_forbidden",
                                "Viewers may read tasks but not create, change or advance them."),
+    # client request templates (issue 19): the firm's questionnaire library; every staff
+    # user reads, adds, edits and archives them (the answers CSV across clients lists only
+    # the requests the caller sees)
+    "client_request_templates.list": _rule("firm", "ok ok  ok     ok     ok   ok"),
+    "client_request_templates.view": _rule("firm", "ok ok  ok     ok     ok   404"),
+    "client_request_templates.create": _rule("firm", "ok ok ok    ok     ok   ok"),
+    "client_request_templates.manage": _rule("firm", "ok ok ok    ok     ok   404"),
     # the portal: contact tokens only          contact contact_other_entity contact_other_firm
     "portal.self":       _portal(                                "ok      ok    ok"),
     "portal.entity":     _portal(                                "ok      404   404"),
@@ -407,6 +414,13 @@ ROUTE_ACTIONS: dict[str, str] = {
     "task_outputs_create": "tasks.manage",
     "task_outputs_update": "tasks.manage",
     "task_outputs_deliver": "tasks.manage",
+    # client request templates and answers out (issue 19)
+    "client_request_templates_list": "client_request_templates.list",
+    "client_request_templates_create": "client_request_templates.create",
+    "client_request_templates_get": "client_request_templates.view",
+    "client_request_templates_update": "client_request_templates.manage",
+    "client_request_templates_archive": "client_request_templates.manage",
+    "client_request_templates_unarchive": "client_request_templates.manage",
     # the client area
     "portal_dashboard": "portal.self",
     "portal_documents_list": "portal.self",

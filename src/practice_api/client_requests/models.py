@@ -41,6 +41,10 @@ class ClientRequest(IdMixin, TimestampMixin, VersionedMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     audience: Mapped[str] = mapped_column(String(10))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    # The template it was made from (``template_models``): its answers join that template's CSV.
+    template_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("client_request_templates.id", ondelete="SET NULL"), index=True
+    )
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

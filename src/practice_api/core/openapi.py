@@ -72,6 +72,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "reminders": "Reminder schedules for open requests (firm default and per request).",
     "tasks": "Task types, recurring tasks per client, stages, and the documents a task "
     "receives (input slots) and delivers (output documents).",
+    "client-request-templates": "The firm's questionnaire library: client request templates "
+    "and the answers of every client's request made from one (JSON or CSV).",
     "webhook events": "The events delivered to webhook endpoints (signed POSTs to your URL).",
 }
 

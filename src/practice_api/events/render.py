@@ -342,9 +342,7 @@ def render_digest(
         f" on {about}" if about else ""
     )
     subject = subject_line(firm_name, line)
-    link = (
-        links.build_link(settings, "digest", reader.kind, {}) if reader.kind != "guest" else ""
-    )
+    link = links.build_link(settings, "digest", reader.kind, {}) if reader.kind != "guest" else ""
     unsubscribe = unsubscribe_link(None, reader, settings)
     variables: dict[str, Any] = {
         "p": {},

@@ -1,0 +1,157 @@
+"""The firm's client request templates (staff): list, add, read, edit, archive."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import func
+
+from practice_api.client_requests import template_service as service
+from practice_api.client_requests.template_policy import (
+    CanCreateTemplates,
+    CanListTemplates,
+    CanManageTemplates,
+    ManageableTemplate,
+    ViewableTemplate,
+)
+from practice_api.client_requests.template_schemas import (
+    TemplateCreate,
+    TemplatePage,
+    TemplateRead,
+    TemplateUpdate,
+)
+from practice_api.client_requests.template_service import TEMPLATE_ORDERING, TemplateRepository
+from practice_api.core.errors import problem_responses
+from practice_api.core.etag import IfMatchHeader, set_etag
+from practice_api.core.http import created, updated
+from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.repository import like_pattern
+from practice_api.db import SessionDep
+
+router = APIRouter(tags=["client-request-templates"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+@router.get(
+    "/v1/client-request-templates",
+    operation_id="client_request_templates_list",
+    summary="List the firm's client request templates",
+    response_model=TemplatePage,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def list_templates(
+    session: SessionDep,
+    principal: CanListTemplates,
+    page: PageDep,
+    archived: Annotated[
+        bool | None,
+        Query(description="true: only archived; false: only in use. Default: both."),
+    ] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words of the title.")
+    ] = None,
+    order_by: str = TEMPLATE_ORDERING.param(),
+) -> TemplatePage:
+    repository = TemplateRepository(session, principal.firm_id)
+    statement = repository.readable()
+    model = repository.model
+    if archived is not None:
+        statement = statement.where(
+            model.archived_at.is_not(None) if archived else model.archived_at.is_(None)
+        )
+    if q is not None:
+        statement = statement.where(func.lower(model.title).like(like_pattern(q), escape="\\"))
+    rows, cursor = await repository.page(statement, page, TEMPLATE_ORDERING, order_by)
+    return TemplatePage(items=[TemplateRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/v1/client-request-templates",
+    operation_id="client_request_templates_create",
+    summary="Add a client request template (title, message, questions)",
+    description="The questions follow the same schema and rules as a request's (eight "
+    "types; 422 names each bad question). Requests made with `template_id` start from it.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TemplateRead,
+    responses=problem_responses(401, 403, 422),
+)
+async def create_template(
+    body: TemplateCreate, response: Response, session: SessionDep, principal: CanCreateTemplates
+) -> TemplateRead:
+    template = await service.create(session, principal, body)
+    created(response, f"/v1/client-request-templates/{template.id}", template.version)
+    return TemplateRead.model_validate(template)
+
+
+@router.get(
+    "/v1/client-request-templates/{template_id}",
+    operation_id="client_request_templates_get",
+    summary="Get a client request template (with how many requests were made from it)",
+    response_model=TemplateRead,
+    responses=problem_responses(304, 401, 403, 404, 422),
+)
+async def get_template(
+    request: Request, response: Response, session: SessionDep, template: ViewableTemplate
+) -> TemplateRead:
+    set_etag(request, response, template.version)
+    counts = await service.request_counts(session, template.firm_id, [template.id])
+    read = TemplateRead.model_validate(template)
+    read.request_count = counts.get(template.id, 0)
+    return read
+
+
+@router.patch(
+    "/v1/client-request-templates/{template_id}",
+    operation_id="client_request_templates_update",
+    summary="Change a client request template (requests already made keep their questions)",
+    response_model=TemplateRead,
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def update_template(
+    body: TemplateUpdate,
+    response: Response,
+    session: SessionDep,
+    template: ManageableTemplate,
+    principal: CanManageTemplates,
+    if_match: IfMatchHeader = None,
+) -> TemplateRead:
+    template = await service.update(session, principal, template, body, if_match)
+    updated(response, template.version)
+    return TemplateRead.model_validate(template)
+
+
+@router.post(
+    "/v1/client-request-templates/{template_id}/archive",
+    operation_id="client_request_templates_archive",
+    summary="Archive a client request template: no new requests from it; old ones stay",
+    response_model=TemplateRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def archive_template(
+    response: Response,
+    session: SessionDep,
+    template: ManageableTemplate,
+    principal: CanManageTemplates,
+) -> TemplateRead:
+    template = await service.set_archived(session, principal, template, True)
+    updated(response, template.version)
+    return TemplateRead.model_validate(template)
+
+
+@router.post(
+    "/v1/client-request-templates/{template_id}/unarchive",
+    operation_id="client_request_templates_unarchive",
+    summary="Put an archived client request template back in use",
+    response_model=TemplateRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def unarchive_template(
+    response: Response,
+    session: SessionDep,
+    template: ManageableTemplate,
+    principal: CanManageTemplates,
+) -> TemplateRead:
+    template = await service.set_archived(session, principal, template, False)
+    updated(response, template.version)
+    return TemplateRead.model_validate(template)
