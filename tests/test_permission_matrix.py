@@ -878,6 +878,9 @@ RECIPES: dict[str, Recipe] = {
     "client_request_templates_unarchive": on(
         client_request_template, "POST", "/v1/client-request-templates/{id}/unarchive"
     ),
+    "client_request_templates_answers": on(
+        client_request_template, "GET", "/v1/client-request-templates/{id}/answers"
+    ),
 }
 
 

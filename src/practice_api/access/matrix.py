@@ -421,6 +421,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "client_request_templates_update": "client_request_templates.manage",
     "client_request_templates_archive": "client_request_templates.manage",
     "client_request_templates_unarchive": "client_request_templates.manage",
+    "client_request_templates_answers": "client_request_templates.view",
     # the client area
     "portal_dashboard": "portal.self",
     "portal_documents_list": "portal.self",

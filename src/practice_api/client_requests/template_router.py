@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import func
 
+from practice_api.client_requests import answers_export
 from practice_api.client_requests import template_service as service
 from practice_api.client_requests.template_policy import (
     CanCreateTemplates,
     CanListTemplates,
     CanManageTemplates,
+    CanViewTemplates,
     ManageableTemplate,
     ViewableTemplate,
 )
 from practice_api.client_requests.template_schemas import (
+    AnswersPage,
     TemplateCreate,
     TemplatePage,
     TemplateRead,
     TemplateUpdate,
 )
 from practice_api.client_requests.template_service import TEMPLATE_ORDERING, TemplateRepository
+from practice_api.core import csv_export
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
-from practice_api.core.repository import like_pattern
 from practice_api.db import SessionDep
 
 router = APIRouter(tags=["client-request-templates"])
@@ -54,14 +56,7 @@ async def list_templates(
     order_by: str = TEMPLATE_ORDERING.param(),
 ) -> TemplatePage:
     repository = TemplateRepository(session, principal.firm_id)
-    statement = repository.readable()
-    model = repository.model
-    if archived is not None:
-        statement = statement.where(
-            model.archived_at.is_not(None) if archived else model.archived_at.is_(None)
-        )
-    if q is not None:
-        statement = statement.where(func.lower(model.title).like(like_pattern(q), escape="\\"))
+    statement = repository.listing(archived=archived, q=q)
     rows, cursor = await repository.page(statement, page, TEMPLATE_ORDERING, order_by)
     return TemplatePage(items=[TemplateRead.model_validate(r) for r in rows], next_cursor=cursor)
 
@@ -155,3 +150,39 @@ async def unarchive_template(
     template = await service.set_archived(session, principal, template, False)
     updated(response, template.version)
     return TemplateRead.model_validate(template)
+
+
+@router.get(
+    "/v1/client-request-templates/{template_id}/answers",
+    operation_id="client_request_templates_answers",
+    summary="Every client's answers to the requests made from a template (JSON pages or CSV)",
+    description="The requests made from the template on the clients the caller sees (admins: "
+    "all), oldest first. JSON: pages of requests, each with its answers. CSV (`Accept: "
+    "text/csv` or `format=csv`): every such request in one file, a line per request and a "
+    "column per question (the template's questions, then any a request had besides); "
+    "cells that would run as spreadsheet formulas start with an apostrophe.",
+    response_model=AnswersPage,
+    responses={
+        **problem_responses(400, 401, 403, 404, 422),
+        200: csv_export.OPENAPI_CONTENT,
+    },
+)
+async def template_answers(
+    request: Request,
+    session: SessionDep,
+    template: ViewableTemplate,
+    principal: CanViewTemplates,
+    page: PageDep,
+    format: Annotated[
+        Literal["json", "csv"] | None,
+        Query(description="`csv`: the CSV file (as `Accept: text/csv`)."),
+    ] = None,
+) -> AnswersPage | Response:
+    if format == "csv" or (format is None and csv_export.wants_csv(request.headers.get("accept"))):
+        reads = await answers_export.all_template_answers(session, principal, template)
+        return csv_export.response(
+            answers_export.template_rows(template, reads),
+            f"{template.title[:60]}-answers.csv",
+        )
+    items, cursor = await answers_export.template_page(session, principal, template, page)
+    return AnswersPage(items=items, next_cursor=cursor)

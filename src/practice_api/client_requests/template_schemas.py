@@ -127,12 +127,18 @@ class AnswerRead(ReadModel):
 
 
 class AnswersRead(ReadModel):
+    """A request's answers (``GET /v1/client-requests/{id}/answers``)."""
+
     request_id: uuid.UUID
     title: str
     entity_id: uuid.UUID
     entity_name: str
     status: str
     template_id: uuid.UUID | None
+    sent_at: dt.datetime = Field(description="When the request was sent (created).")
     submitted_at: dt.datetime | None
     submitted_by_name: str | None
     answers: list[AnswerRead] = Field(description="One per question, in the request's order.")
+
+
+AnswersPage = Page[AnswersRead]

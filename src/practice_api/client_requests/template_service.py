@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.client_requests.models import ClientRequest
@@ -27,7 +27,7 @@ from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.pagination import Ordering
 from practice_api.core.principals import Actor, Principal
-from practice_api.core.repository import FirmScopedRepository
+from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.core.time import utcnow
 from practice_api.events.service import changes_between, record_event
 
@@ -36,6 +36,20 @@ class TemplateRepository(FirmScopedRepository[ClientRequestTemplate]):
     model = ClientRequestTemplate
     not_found_code = "client_request_template_not_found"
     not_found_detail = "No client request template with that id."
+
+    def listing(self, *, archived: bool | None, q: str | None) -> Select[ClientRequestTemplate]:
+        """The firm's templates, in use or archived (``None``: both), titles matching ``q``."""
+        statement = self.readable()
+        if archived is not None:
+            archived_at = ClientRequestTemplate.archived_at
+            statement = statement.where(
+                archived_at.is_not(None) if archived else archived_at.is_(None)
+            )
+        if q is not None:
+            statement = statement.where(
+                func.lower(ClientRequestTemplate.title).like(like_pattern(q), escape="\\")
+            )
+        return statement
 
 
 TEMPLATE_ORDERING = Ordering(

@@ -19,6 +19,12 @@ from typing import Any
 from fastapi import Response
 
 MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
+# The ``text/csv`` alternative of a route's 200 answer, for its ``responses``.
+OPENAPI_CONTENT: dict[str, Any] = {
+    "description": "The JSON answer; with `Accept: text/csv` (or `format=csv`), a CSV file "
+    "(RFC 4180, UTF-8 with a byte-order mark, a header line).",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
