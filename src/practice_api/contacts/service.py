@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +35,7 @@ from practice_api.core.security import hash_secret, new_secret
 from practice_api.core.time import utcnow
 from practice_api.entities.policy import EntityContext
 from practice_api.entities.visibility import AccessLevel
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between, record_event
 from practice_api.firms.models import Firm
 from practice_api.runtime import Runtime
 
@@ -56,33 +55,35 @@ class GroupContext:
     group: ContactGroup
 
 
-def _payload(contact: Contact, **extra: Any) -> dict[str, Any]:
-    return {
+CONTACT: EventSubject[Contact] = EventSubject(
+    "contact",
+    lambda contact: {
         "contact_id": contact.id,
         "name": contact.name,
         "portal_status": contact.portal_status,
-        **extra,
-    }
-
-
-async def _event(
-    session: AsyncSession,
-    type: str,
-    actor: Actor,
-    contact: Contact,
-    *,
-    entity_id: uuid.UUID | None = None,
-    **payload: Any,
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=contact.firm_id,
-        actor=actor,
-        entity_id=entity_id,
-        subject=("contact", contact.id),
-        payload=_payload(contact, **payload),
-    )
+    },
+)
+GRANT: EventSubject[EntityContact] = EventSubject(
+    "contact",  # a grant's events are about its contact, on the grant's entity
+    lambda grant: {
+        "contact_id": grant.contact_id,
+        "contact_name": grant.contact.name,
+        "role": grant.role,
+    },
+    entity=lambda grant: grant.entity_id,
+    subject_id=lambda grant: grant.contact_id,
+)
+GROUP: EventSubject[ContactGroup] = EventSubject(
+    "contact_group",
+    lambda group: {
+        "group_id": group.id,
+        "name": group.name,
+        "added_contact_ids": [],
+        "removed_contact_ids": [],
+        "changes": {},
+    },
+    entity=lambda group: group.entity_id,
+)
 
 
 def _email_taken() -> Conflict:
@@ -111,7 +112,7 @@ async def create_contact(
         )
     )
     await session.flush()
-    await _event(session, "contact.created", principal.actor, contact)
+    await CONTACT.record(session, "contact.created", principal.actor, contact)
     return contact
 
 
@@ -135,7 +136,9 @@ async def update_contact(
             # A pending link went to the old address: it must not work any more.
             await _revoke_secrets(session, contact.id)
         await session.flush()
-        await _event(session, "contact.updated", context.principal.actor, contact, changes=diff)
+        await CONTACT.record(
+            session, "contact.updated", context.principal.actor, contact, changes=diff
+        )
     return contact
 
 
@@ -144,7 +147,7 @@ async def delete_contact(
 ) -> None:
     contact = context.contact
     check_if_match(if_match, contact.version)
-    await _event(session, "contact.deleted", context.principal.actor, contact)
+    await CONTACT.record(session, "contact.deleted", context.principal.actor, contact)
     await revoke_sessions(session, "contact", contact.id, "contact_deleted")
     await session.delete(contact)
     await session.flush()
@@ -157,7 +160,7 @@ async def disable_contact(session: AsyncSession, context: ContactContext) -> Con
         await _revoke_secrets(session, contact.id)
         await revoke_sessions(session, "contact", contact.id, "contact_disabled")
         await session.flush()
-        await _event(session, "contact.disabled", context.principal.actor, contact)
+        await CONTACT.record(session, "contact.disabled", context.principal.actor, contact)
     return contact
 
 
@@ -166,7 +169,7 @@ async def enable_contact(session: AsyncSession, context: ContactContext) -> Cont
     if contact.portal_status == "disabled":
         contact.portal_status = "active" if contact.password_hash else "none"
         await session.flush()
-        await _event(session, "contact.enabled", context.principal.actor, contact)
+        await CONTACT.record(session, "contact.enabled", context.principal.actor, contact)
     return contact
 
 
@@ -234,7 +237,7 @@ async def invite_contact(
     contact.portal_status = "invited"
     contact.invited_at = utcnow()
     await session.flush()
-    await _event(session, "contact.invited", context.principal.actor, contact)
+    await CONTACT.record(session, "contact.invited", context.principal.actor, contact)
     firm_name = await _firm_name(session, contact.firm_id)
     mail.send_after_commit(
         session,
@@ -310,7 +313,7 @@ async def activate(
     contact.portal_status = "active"
     contact.activated_at = utcnow()
     await session.flush()
-    await _event(session, "contact.activated", _contact_actor(contact), contact)
+    await CONTACT.record(session, "contact.activated", _contact_actor(contact), contact)
     return contact
 
 
@@ -398,33 +401,14 @@ async def put_grant(
             )
         )
         await session.flush()
-        await _grant_event(session, "entity_contact.granted", principal, grant)
+        await GRANT.record(session, "entity_contact.granted", principal.actor, grant)
         return grant, True
     if grant.role != data.role:
         diff = {"role": {"old": grant.role, "new": data.role}}
         grant.role = data.role
         await session.flush()
-        await _grant_event(session, "entity_contact.updated", principal, grant, changes=diff)
+        await GRANT.record(session, "entity_contact.updated", principal.actor, grant, changes=diff)
     return grant, False
-
-
-async def _grant_event(
-    session: AsyncSession, type: str, principal: Principal, grant: EntityContact, **extra: Any
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=grant.firm_id,
-        actor=principal.actor,
-        entity_id=grant.entity_id,
-        subject=("contact", grant.contact_id),
-        payload={
-            "contact_id": grant.contact_id,
-            "contact_name": grant.contact.name,
-            "role": grant.role,
-            **extra,
-        },
-    )
 
 
 async def delete_grant(
@@ -439,7 +423,9 @@ async def delete_grant(
     last = remaining == [grant.entity_id]
     if last:
         await revoke_sessions(session, "contact", grant.contact_id, "last_access_removed")
-    await _grant_event(session, "entity_contact.revoked", principal, grant, sessions_ended=last)
+    await GRANT.record(
+        session, "entity_contact.revoked", principal.actor, grant, sessions_ended=last
+    )
     await session.delete(grant)
     await session.flush()
 
@@ -490,35 +476,10 @@ async def create_group(
     await session.flush()
     session.add_all([ContactGroupMember(group_id=group.id, contact_id=i) for i in members])
     await session.flush()
-    await _group_event(session, "contact_group.created", principal, group, added=members)
-    return group
-
-
-async def _group_event(
-    session: AsyncSession,
-    type: str,
-    principal: Principal,
-    group: ContactGroup,
-    *,
-    added: list[uuid.UUID] | None = None,
-    removed: list[uuid.UUID] | None = None,
-    changes: dict[str, Any] | None = None,
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=group.firm_id,
-        actor=principal.actor,
-        entity_id=group.entity_id,
-        subject=("contact_group", group.id),
-        payload={
-            "group_id": group.id,
-            "name": group.name,
-            "added_contact_ids": added or [],
-            "removed_contact_ids": removed or [],
-            "changes": changes or {},
-        },
+    await GROUP.record(
+        session, "contact_group.created", principal.actor, group, added_contact_ids=members
     )
+    return group
 
 
 async def update_group(
@@ -537,15 +498,17 @@ async def update_group(
         for name, value in changes.items():
             setattr(group, name, value)
         await session.flush()
-        await _group_event(
-            session, "contact_group.updated", context.entity.principal, group, changes=diff
+        await GROUP.record(
+            session, "contact_group.updated", context.entity.principal.actor, group, changes=diff
         )
     return group
 
 
 async def delete_group(session: AsyncSession, context: GroupContext, if_match: str | None) -> None:
     check_if_match(if_match, context.group.version)
-    await _group_event(session, "contact_group.deleted", context.entity.principal, context.group)
+    await GROUP.record(
+        session, "contact_group.deleted", context.entity.principal.actor, context.group
+    )
     await session.delete(context.group)
     await session.flush()
 
@@ -561,8 +524,12 @@ async def add_member(session: AsyncSession, context: GroupContext, contact_id: u
     session.add(ContactGroupMember(group_id=group.id, contact_id=contact_id))
     group.updated_at = utcnow()  # bumps the version: the group's ETag covers its members
     await session.flush()
-    await _group_event(
-        session, "contact_group.updated", context.entity.principal, group, added=[contact_id]
+    await GROUP.record(
+        session,
+        "contact_group.updated",
+        context.entity.principal.actor,
+        group,
+        added_contact_ids=[contact_id],
     )
     return True
 
@@ -580,6 +547,10 @@ async def remove_member(
         raise NotFound("This contact is not a member of the group.", code="member_not_found")
     group.updated_at = utcnow()
     await session.flush()
-    await _group_event(
-        session, "contact_group.updated", context.entity.principal, group, removed=[contact_id]
+    await GROUP.record(
+        session,
+        "contact_group.updated",
+        context.entity.principal.actor,
+        group,
+        removed_contact_ids=[contact_id],
     )

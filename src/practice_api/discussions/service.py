@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +26,7 @@ from practice_api.discussions.models import (
 from practice_api.discussions.repository import DiscussionRepository
 from practice_api.discussions.schemas import CommentCreate, DiscussionCreate, DiscussionUpdate
 from practice_api.entities.policy import EntityContext
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between
 from practice_api.files.models import FileDocument, StoredFile
 
 
@@ -131,18 +130,11 @@ def _attach(
     )
 
 
-async def _event(
-    session: AsyncSession, type: str, principal: Principal, discussion: Discussion, **extra: Any
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=discussion.firm_id,
-        actor=principal.actor,
-        entity_id=discussion.entity_id,
-        subject=("discussion", discussion.id),
-        payload={"discussion_id": discussion.id, "subject": discussion.subject, **extra},
-    )
+DISCUSSION: EventSubject[Discussion] = EventSubject(
+    "discussion",
+    lambda discussion: {"discussion_id": discussion.id, "subject": discussion.subject},
+    entity=lambda discussion: discussion.entity_id,
+)
 
 
 async def group_ids(session: AsyncSession, discussion_id: uuid.UUID) -> list[uuid.UUID]:
@@ -172,7 +164,9 @@ async def create_discussion(
     session.add_all([DiscussionGroup(discussion_id=discussion.id, group_id=g) for g in groups])
     _attach(session, principal, discussion, files)
     await session.flush()
-    await _event(session, "discussion.created", principal, discussion, group_ids=groups)
+    await DISCUSSION.record(
+        session, "discussion.created", principal.actor, discussion, group_ids=groups
+    )
     return discussion
 
 
@@ -206,10 +200,10 @@ async def update_discussion(
             discussion.updated_at = utcnow()
     if diff:
         await session.flush()
-        await _event(
+        await DISCUSSION.record(
             session,
             "discussion.updated",
-            principal,
+            principal.actor,
             discussion,
             changes=diff,
             group_ids=current,
@@ -223,7 +217,9 @@ async def delete_discussion(
 ) -> None:
     discussion = context.discussion
     check_if_match(if_match, discussion.version)
-    await _event(session, "discussion.deleted", context.entity.principal, discussion)
+    await DISCUSSION.record(
+        session, "discussion.deleted", context.entity.principal.actor, discussion
+    )
     await session.delete(discussion)
     await session.flush()
 
@@ -247,19 +243,13 @@ async def add_comment(
     if files:
         _attach(session, principal, discussion, files, comment.id)
         await session.flush()
-    await record_event(
+    await DISCUSSION.record(
         session,
-        type="discussion.comment_created",
-        firm_id=discussion.firm_id,
-        actor=principal.actor,
-        entity_id=discussion.entity_id,
-        subject=("discussion", discussion.id),
-        payload={
-            "discussion_id": discussion.id,
-            "comment_id": comment.id,
-            "subject": discussion.subject,
-            "author_kind": principal.kind,
-            "excerpt": data.body[:200],
-        },
+        "discussion.comment_created",
+        principal.actor,
+        discussion,
+        comment_id=comment.id,
+        author_kind=principal.kind,
+        excerpt=data.body[:200],
     )
     return comment

@@ -17,11 +17,13 @@ from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext
 from practice_api.entities.repository import EntityRepository
 from practice_api.entities.schemas import EntityCreate, EntityUpdate, OwnerAssignment
-from practice_api.events.service import record_event
+from practice_api.events.service import EventSubject
 from practice_api.offices.repository import OfficeRepository
 from practice_api.owners.models import Owner
 from practice_api.owners.repository import OwnerRepository
 from practice_api.owners.service import check_active, owner_ref, ownership_required
+
+ENTITY: EventSubject[Entity] = EventSubject("entity", lambda entity: {}, entity=lambda e: e.id)
 
 
 def _ref_taken() -> Conflict:
@@ -85,14 +87,14 @@ async def create_entity(session: AsyncSession, principal: Principal, data: Entit
         Entity(firm_id=principal.firm_id, created_by_id=principal.id, owner=owner, **values)
     )
     await session.flush()
-    await record_event(
+    await ENTITY.record(
         session,
-        type="entity.created",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=entity.id,
-        subject=("entity", entity.id),
-        payload={"name": entity.name, "kind": entity.kind, "owner": owner_ref(owner)},
+        "entity.created",
+        principal.actor,
+        entity,
+        name=entity.name,
+        kind=entity.kind,
+        owner=owner_ref(owner),
     )
     return entity
 
@@ -124,15 +126,7 @@ async def update_entity(
     for field, value in changes.items():
         setattr(entity, field, value)
     await session.flush()
-    await record_event(
-        session,
-        type="entity.updated",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=entity.id,
-        subject=("entity", entity.id),
-        payload={"changes": diff},
-    )
+    await ENTITY.record(session, "entity.updated", principal.actor, entity, changes=diff)
     if diff.get("status", {}).get("new") == "archived":
         await _archived_event(session, principal, entity, reason="updated")
     return entity
@@ -151,14 +145,14 @@ async def change_owner(
         return entity
     entity.owner = new
     await session.flush()
-    await record_event(
+    await ENTITY.record(
         session,
-        type="entity.owner_changed",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=entity.id,
-        subject=("entity", entity.id),
-        payload={"old": owner_ref(old), "new": owner_ref(new), "reason": "changed"},
+        "entity.owner_changed",
+        principal.actor,
+        entity,
+        old=owner_ref(old),
+        new=owner_ref(new),
+        reason="changed",
     )
     return entity
 
@@ -171,14 +165,13 @@ async def _archived_event(
     reason: str,
     dependents: dict[str, int] | None = None,
 ) -> None:
-    await record_event(
+    await ENTITY.record(
         session,
-        type="entity.archived",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=entity.id,
-        subject=("entity", entity.id),
-        payload={"reason": reason, "dependents": dependents or {}},
+        "entity.archived",
+        principal.actor,
+        entity,
+        reason=reason,
+        dependents=dependents or {},
     )
 
 
@@ -198,14 +191,13 @@ async def delete_entity(
                 session, principal, entity, reason="delete_requested", dependents=dependents
             )
         return entity
-    await record_event(
+    await ENTITY.record(
         session,
-        type="entity.deleted",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=entity.id,
-        subject=("entity", entity.id),
-        payload={"name": entity.name, "external_ref": entity.external_ref},
+        "entity.deleted",
+        principal.actor,
+        entity,
+        name=entity.name,
+        external_ref=entity.external_ref,
     )
     await session.delete(entity)
     await session.flush()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 
 from practice_api.core.principals import Actor
 from practice_api.events.catalogue import normalise_payload
@@ -21,7 +23,7 @@ from practice_api.events.outbox import fan_out
 
 log = logging.getLogger("practice_api.events")
 
-__all__ = ["Actor", "changes_between", "on_event", "record_event"]
+__all__ = ["Actor", "EventSubject", "changes_between", "on_event", "record_event"]
 
 
 async def record_event(
@@ -59,6 +61,58 @@ async def record_event(
     for listener in _listeners:
         await listener(session, event)
     return event
+
+
+class FirmRow(Protocol):
+    """A row of one firm: what an event can be about (a model with ``id`` and ``firm_id``)."""
+
+    id: Mapped[uuid.UUID]
+    firm_id: Mapped[uuid.UUID]
+
+
+Row = TypeVar("Row", bound=FirmRow)
+
+
+def _no_entity(row: Any) -> uuid.UUID | None:
+    return None
+
+
+def _own_id(row: Any) -> uuid.UUID:
+    return row.id  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class EventSubject(Generic[Row]):
+    """How a domain's events about one kind of row are recorded, said once.
+
+    ``kind`` names the subject (``("user", user.id)``), ``payload`` is what every event
+    about the row carries (the keyword arguments of ``record`` are added to it, and
+    replace a key of the same name, e.g. ``changes``), ``entity`` the entity the row
+    belongs to (the entity's timeline shows the event) and ``subject_id`` the id the
+    subject names (a grant is about its contact)::
+
+        USER = EventSubject("user", lambda user: {"name": user.name, "changes": {}})
+        await USER.record(session, "user.updated", principal.actor, user, changes=diff)
+    """
+
+    kind: str
+    payload: Callable[[Row], dict[str, Any]]
+    entity: Callable[[Row], uuid.UUID | None] = _no_entity
+    subject_id: Callable[[Row], uuid.UUID] = _own_id
+
+    async def record(
+        self, session: AsyncSession, type: str, actor: Actor, row: Row, **extra: Any
+    ) -> Event:
+        """``record_event`` for ``row``: its firm, entity, subject and payload."""
+        return await record_event(
+            session,
+            type=type,
+            firm_id=cast(uuid.UUID, row.firm_id),  # a Mapped column read on a row
+            actor=actor,
+            entity_id=self.entity(row),
+            subject=(self.kind, self.subject_id(row)),
+            payload={**self.payload(row), **extra},
+        )
 
 
 EventListener = Callable[[AsyncSession, Event], Awaitable[None]]

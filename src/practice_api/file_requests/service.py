@@ -23,7 +23,7 @@ from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between
 from practice_api.file_requests.models import (
     FileRequest,
     FileRequestItem,
@@ -167,6 +167,18 @@ async def _entity_name(session: AsyncSession, entity_id: uuid.UUID) -> str:
     return str(await session.scalar(select(Entity.name).where(Entity.id == entity_id)) or "")
 
 
+FILE_REQUEST: EventSubject[FileRequest] = EventSubject(
+    "file_request",
+    lambda request: {
+        "request_id": request.id,
+        "subject": request.subject,
+        "status": request.status,
+        "due_date": request.due_date,
+    },
+    entity=lambda request: request.entity_id,
+)
+
+
 async def _event(
     session: AsyncSession,
     type: str,
@@ -175,24 +187,15 @@ async def _event(
     items: list[FileRequestItem] | None = None,
     **extra: Any,
 ) -> None:
-    await record_event(
+    """A request's event also names its client and the items it is about."""
+    await FILE_REQUEST.record(
         session,
-        type=type,
-        firm_id=request.firm_id,
-        actor=actor,
-        entity_id=request.entity_id,
-        subject=("file_request", request.id),
-        payload={
-            "request_id": request.id,
-            "subject": request.subject,
-            "entity_name": await _entity_name(session, request.entity_id),
-            "status": request.status,
-            "due_date": request.due_date,
-            "request_items": [
-                {"id": i.id, "title": i.title, "status": i.status} for i in items or []
-            ],
-            **extra,
-        },
+        type,
+        actor,
+        request,
+        entity_name=await _entity_name(session, request.entity_id),
+        request_items=[{"id": i.id, "title": i.title, "status": i.status} for i in items or []],
+        **extra,
     )
 
 

@@ -17,7 +17,7 @@ from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Actor
 from practice_api.core.storage import ObjectStorage
 from practice_api.core.time import utcnow
-from practice_api.events.service import record_event
+from practice_api.events.service import EventSubject
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.repository import FileRepository, expired_deleted_files
 from practice_api.files.upload import ReceivedFile
@@ -42,6 +42,11 @@ def _version(
         uploaded_by_id=actor.id,
         uploaded_by_name=actor.name,
     )
+
+
+FILE: EventSubject[FileDocument] = EventSubject(
+    "file", lambda document: {"file_name": document.name}, entity=lambda d: d.entity_id
+)
 
 
 def _payload(version: StoredFile) -> dict[str, object]:
@@ -76,15 +81,7 @@ async def add_file(
     version = _version(document, 1, actor, received)
     session.add(version)
     await session.flush()
-    await record_event(
-        session,
-        type="file.uploaded",
-        firm_id=firm_id,
-        actor=actor,
-        entity_id=entity_id,
-        subject=("file", document.id),
-        payload=_payload(version),
-    )
+    await FILE.record(session, "file.uploaded", actor, document, **_payload(version))
     return document, version
 
 
@@ -109,30 +106,14 @@ async def add_version(
     document.current_version = number
     document.name = received.name
     await session.flush()  # a concurrent new version fails here (row version, unique number)
-    await record_event(
-        session,
-        type="file.version_added",
-        firm_id=firm_id,
-        actor=actor,
-        entity_id=document.entity_id,
-        subject=("file", document.id),
-        payload=_payload(version),
-    )
+    await FILE.record(session, "file.version_added", actor, document, **_payload(version))
     return document, version
 
 
 async def record_download(
     session: AsyncSession, *, document: FileDocument, version: StoredFile, actor: Actor
 ) -> None:
-    await record_event(
-        session,
-        type="file.downloaded",
-        firm_id=document.firm_id,
-        actor=actor,
-        entity_id=document.entity_id,
-        subject=("file", document.id),
-        payload=_payload(version),
-    )
+    await FILE.record(session, "file.downloaded", actor, document, **_payload(version))
 
 
 async def set_sharing(
@@ -149,14 +130,8 @@ async def set_sharing(
         return
     document.shared_with_contacts = shared_with_contacts
     await session.flush()
-    await record_event(
-        session,
-        type="file.sharing_changed",
-        firm_id=document.firm_id,
-        actor=actor,
-        entity_id=document.entity_id,
-        subject=("file", document.id),
-        payload={"file_name": document.name, "shared_with_contacts": shared_with_contacts},
+    await FILE.record(
+        session, "file.sharing_changed", actor, document, shared_with_contacts=shared_with_contacts
     )
 
 
@@ -167,15 +142,7 @@ async def delete_file(
     check_if_match(if_match, document.version)
     document.deleted_at = utcnow()
     await session.flush()
-    await record_event(
-        session,
-        type="file.deleted",
-        firm_id=document.firm_id,
-        actor=actor,
-        entity_id=document.entity_id,
-        subject=("file", document.id),
-        payload={"file_name": document.name, "versions": document.current_version},
-    )
+    await FILE.record(session, "file.deleted", actor, document, versions=document.current_version)
 
 
 async def purge_deleted_files(
@@ -197,15 +164,7 @@ async def purge_deleted_files(
     for document, versions in expired:
         for version in versions:
             await storage.delete(version.storage_key)
-        await record_event(
-            session,
-            type="file.purged",
-            firm_id=document.firm_id,
-            actor=Actor.system(),
-            entity_id=document.entity_id,
-            subject=("file", document.id),
-            payload={"file_name": document.name, "versions": len(versions)},
-        )
+        await FILE.record(session, "file.purged", Actor.system(), document, versions=len(versions))
         await session.delete(document)
     await session.flush()
     if expired:

@@ -7,28 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.errors import Conflict
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Principal
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between
 from practice_api.offices.models import Office
 from practice_api.offices.repository import OfficeRepository
 from practice_api.offices.schemas import OfficeCreate, OfficeUpdate
 from practice_api.users.repository import UserRepository
 
-
-async def _record(
-    session: AsyncSession,
-    principal: Principal,
-    type: str,
-    office: Office,
-    changes: dict[str, dict[str, object]] | None = None,
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        subject=("office", office.id),
-        payload={"name": office.name, "changes": changes or {}},
-    )
+OFFICE: EventSubject[Office] = EventSubject(
+    "office", lambda office: {"name": office.name, "changes": {}}
+)
 
 
 def _name_taken() -> Conflict:
@@ -41,7 +28,7 @@ async def create_office(session: AsyncSession, principal: Principal, data: Offic
         raise _name_taken()
     office = offices.add(Office(firm_id=principal.firm_id, name=data.name, address=data.address))
     await session.flush()
-    await _record(session, principal, "office.created", office)
+    await OFFICE.record(session, "office.created", principal.actor, office)
     return office
 
 
@@ -64,7 +51,7 @@ async def update_office(
     await session.flush()
     diff = changes_between(before, changes)
     if diff:
-        await _record(session, principal, "office.updated", office, diff)
+        await OFFICE.record(session, "office.updated", principal.actor, office, changes=diff)
     return office
 
 
@@ -81,5 +68,5 @@ async def delete_office(
             code="office_not_empty",
             extra={"user_count": members},
         )
-    await _record(session, principal, "office.deleted", office)
+    await OFFICE.record(session, "office.deleted", principal.actor, office)
     await offices.delete(office)

@@ -22,7 +22,7 @@ from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
 from practice_api.entities.repository import FirmEntities
 from practice_api.events import bulk
-from practice_api.events.service import record_event
+from practice_api.events.service import EventSubject, record_event
 from practice_api.firms.models import Firm
 from practice_api.owners.models import Owner
 from practice_api.owners.notifications import TRANSFER
@@ -48,6 +48,9 @@ def owner_ref(owner: Owner | None) -> dict[str, Any] | None:
 
 def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
+
+
+OWNER: EventSubject[Owner] = EventSubject("owner", lambda owner: {"owner": owner_ref(owner)})
 
 
 def _owner_exists(existing: Owner) -> Conflict:
@@ -95,14 +98,7 @@ async def create_owner(session: AsyncSession, principal: Principal, data: OwnerC
     owners.add(owner)
     await session.flush()
     await session.refresh(owner, ["user"])
-    await record_event(
-        session,
-        type="owner.created",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        subject=("owner", owner.id),
-        payload={"owner": owner_ref(owner)},
-    )
+    await OWNER.record(session, "owner.created", principal.actor, owner)
     return owner
 
 
@@ -131,14 +127,7 @@ async def update_owner(
         setattr(owner, field, value)
     await session.flush()
     if diff:
-        await record_event(
-            session,
-            type="owner.updated",
-            firm_id=principal.firm_id,
-            actor=principal.actor,
-            subject=("owner", owner.id),
-            payload={"owner": owner_ref(owner), "changes": diff},
-        )
+        await OWNER.record(session, "owner.updated", principal.actor, owner, changes=diff)
     return owner
 
 
@@ -333,13 +322,8 @@ async def _release(
                 extra={"entity_count": len(entities)},
             )
         await move_entities(session, principal, owner, entities, target, reason)
-    await record_event(
-        session,
-        type="owner.deleted",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        subject=("owner", owner.id),
-        payload={"owner": owner_ref(owner), "entities_to": owner_ref(target)},
+    await OWNER.record(
+        session, "owner.deleted", principal.actor, owner, entities_to=owner_ref(target)
     )
     await session.delete(owner)
     await session.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext
 from practice_api.entities.visibility import is_responsible
 from practice_api.events import bulk
-from practice_api.events.service import record_event
+from practice_api.events.service import EventSubject
 from practice_api.shares.audience import BULK_SHARE
 from practice_api.shares.models import Share
 from practice_api.shares.repository import ShareRepository
@@ -42,42 +41,19 @@ def _user_not_found(ids: Sequence[uuid.UUID] = ()) -> NotFound:
     )
 
 
-def _payload(share: Share, **extra: Any) -> dict[str, Any]:
-    return {
+# The shared user is told (in-app, and by e-mail if they asked) from these events.
+SHARE: EventSubject[Share] = EventSubject(
+    "share",
+    lambda share: {
         "share_id": str(share.id),
         "user_id": str(share.user_id),
         "user_name": share.user.name,
         "role": share.role,
         "notifications": list(share.notifications),
-        **extra,
-    }
-
-
-async def _created_event(session: AsyncSession, principal: Principal, share: Share) -> None:
-    # The shared user is told (in-app, and by e-mail if they asked) from this event.
-    await record_event(
-        session,
-        type="share.created",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=share.entity_id,
-        subject=("share", share.id),
-        payload=_payload(share, recipient_user_id=str(share.user_id)),
-    )
-
-
-async def _updated_event(
-    session: AsyncSession, principal: Principal, share: Share, diff: dict[str, Any]
-) -> None:
-    await record_event(
-        session,
-        type="share.updated",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=share.entity_id,
-        subject=("share", share.id),
-        payload=_payload(share, changes=diff, recipient_user_id=str(share.user_id)),
-    )
+        "recipient_user_id": str(share.user_id),
+    },
+    entity=lambda share: share.entity_id,
+)
 
 
 async def create_share(session: AsyncSession, context: EntityContext, data: ShareCreate) -> Share:
@@ -104,7 +80,7 @@ async def create_share(session: AsyncSession, context: EntityContext, data: Shar
         )
     )
     await session.flush()
-    await _created_event(session, principal, share)
+    await SHARE.record(session, "share.created", principal.actor, share)
     return share
 
 
@@ -125,22 +101,14 @@ async def update_share(
         for field, value in changes.items():
             setattr(share, field, value)
         await session.flush()
-        await _updated_event(session, principal, share, diff)
+        await SHARE.record(session, "share.updated", principal.actor, share, changes=diff)
     return share
 
 
 async def delete_share(session: AsyncSession, context: ShareContext, if_match: str | None) -> None:
     share, principal = context.share, context.entity.principal
     check_if_match(if_match, share.version)
-    await record_event(
-        session,
-        type="share.deleted",
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        entity_id=share.entity_id,
-        subject=("share", share.id),
-        payload=_payload(share, recipient_user_id=str(share.user_id)),
-    )
+    await SHARE.record(session, "share.deleted", principal.actor, share)
     await session.delete(share)
     await session.flush()
 
@@ -221,7 +189,7 @@ async def _share_pairs(
                     )
                 )
                 await session.flush()
-                await _created_event(session, principal, share)
+                await SHARE.record(session, "share.created", principal.actor, share)
                 result.created += 1
                 continue
             diff = {
@@ -234,5 +202,5 @@ async def _share_pairs(
                 continue
             share.role, share.notifications = data.role, notifications
             await session.flush()
-            await _updated_event(session, principal, share, diff)
+            await SHARE.record(session, "share.updated", principal.actor, share, changes=diff)
             result.updated += 1

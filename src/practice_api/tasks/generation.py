@@ -33,7 +33,7 @@ from practice_api.firms.models import Firm
 from practice_api.runtime import Runtime
 from practice_api.tasks.models import Task, TaskSubscription, TaskType
 from practice_api.tasks.periods import Period, period_of, recurrence_due
-from practice_api.tasks.service import add_documents, task_event
+from practice_api.tasks.service import TASK, add_documents
 
 log = logging.getLogger("practice_api.tasks")
 
@@ -94,9 +94,9 @@ async def _create_one(
     add_documents(session, task, task_type.input_documents, task_type.output_documents)
     await session.flush()
     actor = Actor.system()
-    await task_event(session, "task.created", actor, task)
+    await TASK.record(session, "task.created", actor, task)
     if task.assignee_id is not None:
-        await task_event(session, "task.assigned", actor, task)
+        await TASK.record(session, "task.assigned", actor, task)
     return True
 
 

@@ -21,7 +21,7 @@ from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import local_today, utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import entity_access
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between, record_event
 from practice_api.files import service as files
 from practice_api.files.models import FileDocument
 from practice_api.files.upload import ReceivedFile
@@ -67,17 +67,9 @@ async def firm_time_zone(session: AsyncSession, firm_id: uuid.UUID) -> str:
 # --- task types -------------------------------------------------------------------------
 
 
-async def _type_event(
-    session: AsyncSession, type_name: str, actor: Actor, task_type: TaskType, **extra: Any
-) -> None:
-    await record_event(
-        session,
-        type=type_name,
-        firm_id=task_type.firm_id,
-        actor=actor,
-        subject=("task_type", task_type.id),
-        payload={"task_type_id": task_type.id, "name": task_type.name, **extra},
-    )
+TASK_TYPE: EventSubject[TaskType] = EventSubject(
+    "task_type", lambda task_type: {"task_type_id": task_type.id, "name": task_type.name}
+)
 
 
 def _dump(items: list[Any] | None) -> list[dict[str, Any]]:
@@ -100,7 +92,7 @@ async def create_type(
         )
     )
     await session.flush()
-    await _type_event(session, "task_type.created", principal.actor, task_type)
+    await TASK_TYPE.record(session, "task_type.created", principal.actor, task_type)
     return task_type
 
 
@@ -127,7 +119,9 @@ async def update_type(
         setattr(task_type, name, value)
     if diff:
         await session.flush()
-        await _type_event(session, "task_type.updated", principal.actor, task_type, changes=diff)
+        await TASK_TYPE.record(
+            session, "task_type.updated", principal.actor, task_type, changes=diff
+        )
     return task_type
 
 
@@ -139,7 +133,7 @@ async def set_type_archived(
     task_type.archived_at = utcnow() if archived else None
     await session.flush()
     name = "task_type.archived" if archived else "task_type.unarchived"
-    await _type_event(session, name, principal.actor, task_type)
+    await TASK_TYPE.record(session, name, principal.actor, task_type)
     return task_type
 
 
@@ -240,8 +234,9 @@ async def unsubscribe(
 # --- tasks ------------------------------------------------------------------------------
 
 
-def _task_payload(task: Task, **extra: Any) -> dict[str, Any]:
-    return {
+TASK: EventSubject[Task] = EventSubject(
+    "task",
+    lambda task: {
         "task_id": task.id,
         "title": task.title,
         "task_type_id": task.task_type_id,
@@ -251,22 +246,9 @@ def _task_payload(task: Task, **extra: Any) -> dict[str, Any]:
         "period": task.period,
         "due_date": task.due_date,
         "assignee_id": task.assignee_id,
-        **extra,
-    }
-
-
-async def task_event(
-    session: AsyncSession, type_name: str, actor: Actor, task: Task, **extra: Any
-) -> None:
-    await record_event(
-        session,
-        type=type_name,
-        firm_id=task.firm_id,
-        actor=actor,
-        entity_id=task.entity_id,
-        subject=("task", task.id),
-        payload=_task_payload(task, **extra),
-    )
+    },
+    entity=lambda task: task.entity_id,
+)
 
 
 async def check_assignee(
@@ -423,9 +405,9 @@ async def create_task(
         ],
     )
     await session.flush()
-    await task_event(session, "task.created", actor, task)
+    await TASK.record(session, "task.created", actor, task)
     if task.assignee_id is not None:
-        await task_event(session, "task.assigned", actor, task)
+        await TASK.record(session, "task.assigned", actor, task)
     return task
 
 
@@ -442,11 +424,11 @@ async def _move(
         task.status = "open"
         task.completed_at = None
     await session.flush()
-    await task_event(
+    await TASK.record(
         session, "task.advanced", actor, task, from_stage=from_stage, to_stage=to_stage, note=note
     )
     if became_done:
-        await task_event(session, "task.done", actor, task)
+        await TASK.record(session, "task.done", actor, task)
 
 
 async def update_task(
@@ -475,9 +457,9 @@ async def update_task(
         task.completed_at = utcnow() if task.status == "done" else None
     if diff:
         await session.flush()
-        await task_event(session, "task.updated", principal.actor, task, changes=diff)
+        await TASK.record(session, "task.updated", principal.actor, task, changes=diff)
         if "assignee_id" in diff and task.assignee_id is not None:
-            await task_event(session, "task.assigned", principal.actor, task)
+            await TASK.record(session, "task.assigned", principal.actor, task)
     if stage is not None and stage != task.stage:
         await _move(session, principal.actor, task, stage)
     return task

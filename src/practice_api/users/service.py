@@ -12,7 +12,7 @@ from practice_api.core.errors import Conflict, Forbidden, ValidationFailed, Vali
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Principal
 from practice_api.core.security import PasswordHasher
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between
 from practice_api.offices.repository import OfficeRepository
 from practice_api.users.models import User
 from practice_api.users.repository import UserRepository
@@ -48,26 +48,10 @@ class UserRemovalHooks:
 USER_REMOVAL = UserRemovalHooks()
 
 
-async def _record(
-    session: AsyncSession,
-    principal: Principal,
-    type: str,
-    user: User,
-    changes: dict[str, dict[str, object]] | None = None,
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        subject=("user", user.id),
-        payload={
-            "name": user.name,
-            "email": user.email,
-            "role": user.role,
-            "changes": changes or {},
-        },
-    )
+USER: EventSubject[User] = EventSubject(
+    "user",
+    lambda user: {"name": user.name, "email": user.email, "role": user.role, "changes": {}},
+)
 
 
 def _email_taken() -> Conflict:
@@ -102,7 +86,7 @@ async def create_user(
         )
     )
     await session.flush()
-    await _record(session, principal, "user.created", user)
+    await USER.record(session, "user.created", principal.actor, user)
     return user
 
 
@@ -155,7 +139,7 @@ async def update_user(
     if password is not None:
         diff["password"] = {"old": "(hidden)", "new": "(changed)"}
     if diff:
-        await _record(session, principal, "user.updated", user, diff)
+        await USER.record(session, "user.updated", principal.actor, user, changes=diff)
     return user
 
 
@@ -173,7 +157,9 @@ async def set_active(
         await users.revoke_sessions(user.id, "deactivated")
     user.is_active = active
     await session.flush()
-    await _record(session, principal, "user.reactivated" if active else "user.deactivated", user)
+    await USER.record(
+        session, "user.reactivated" if active else "user.deactivated", principal.actor, user
+    )
     return user
 
 
@@ -198,5 +184,5 @@ async def delete_user(
             session, principal, user.id, transfer_to=transfer_to, leave_unowned=leave_unowned
         )
     await users.revoke_sessions(user.id, "deleted")
-    await _record(session, principal, "user.deleted", user)
+    await USER.record(session, "user.deleted", principal.actor, user)
     await users.delete(user)

@@ -13,7 +13,7 @@ from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
 from practice_api.events.models import Delivery
 from practice_api.events.outbox import queue
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between, record_event
 from practice_api.settings import Settings
 from practice_api.webhooks.models import WebhookEndpoint
 from practice_api.webhooks.repository import WebhookEndpointRepository
@@ -42,25 +42,14 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, object]:
     }
 
 
-async def _record(
-    session: AsyncSession,
-    principal: Principal,
-    type: str,
-    endpoint: WebhookEndpoint,
-    changes: dict[str, dict[str, object]] | None = None,
-) -> None:
-    await record_event(
-        session,
-        type=type,
-        firm_id=principal.firm_id,
-        actor=principal.actor,
-        subject=("webhook_endpoint", endpoint.id),
-        payload={
-            "url": endpoint.url,
-            "event_types": list(endpoint.event_types),
-            "changes": changes or {},
-        },
-    )
+ENDPOINT: EventSubject[WebhookEndpoint] = EventSubject(
+    "webhook_endpoint",
+    lambda endpoint: {
+        "url": endpoint.url,
+        "event_types": list(endpoint.event_types),
+        "changes": {},
+    },
+)
 
 
 async def create_endpoint(
@@ -82,7 +71,7 @@ async def create_endpoint(
         )
     )
     await session.flush()
-    await _record(session, principal, "webhook_endpoint.created", endpoint)
+    await ENDPOINT.record(session, "webhook_endpoint.created", principal.actor, endpoint)
     return endpoint, secret
 
 
@@ -106,7 +95,9 @@ async def update_endpoint(
     await session.flush()
     diff = changes_between(before, _snapshot(endpoint))
     if diff:
-        await _record(session, principal, "webhook_endpoint.updated", endpoint, diff)
+        await ENDPOINT.record(
+            session, "webhook_endpoint.updated", principal.actor, endpoint, changes=diff
+        )
     return endpoint
 
 
@@ -125,12 +116,12 @@ async def rotate_secret(
     secret = new_secret()
     endpoint.secret = settings.secret_box.seal(secret)
     await session.flush()
-    await _record(
+    await ENDPOINT.record(
         session,
-        principal,
         "webhook_endpoint.updated",
+        principal.actor,
         endpoint,
-        {"secret": {"old": "(rotated)", "new": "(rotated)"}},
+        changes={"secret": {"old": "(rotated)", "new": "(rotated)"}},
     )
     return endpoint, secret
 
@@ -141,7 +132,7 @@ async def delete_endpoint(
     endpoints = WebhookEndpointRepository(session, principal.firm_id)
     endpoint = await endpoints.get_or_404(endpoint_id)
     check_if_match(if_match, endpoint.version)
-    await _record(session, principal, "webhook_endpoint.deleted", endpoint)
+    await ENDPOINT.record(session, "webhook_endpoint.deleted", principal.actor, endpoint)
     await endpoints.delete(endpoint)
 
 
