@@ -102,14 +102,6 @@ class ContactRepository(FirmScopedRepository[Contact]):
         known = [level for level in levels if level is not None]
         return max(known, key=lambda level: _STRENGTH[level]) if known else "viewer"
 
-    async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
-        statement = select(Contact.id).where(
-            Contact.firm_id == self.firm_id, Contact.email == email.lower()
-        )
-        if except_id is not None:
-            statement = statement.where(Contact.id != except_id)
-        return (await self.session.scalar(statement)) is not None
-
 
 class GrantRepository(FirmScopedRepository[EntityContact]):
     model = EntityContact
@@ -162,16 +154,6 @@ class GroupRepository(FirmScopedRepository[ContactGroup]):
             self.on_entity(entity_id).where(ContactGroup.id == group_id)
         )
         return found
-
-    async def name_taken(
-        self, entity_id: uuid.UUID, name: str, *, except_id: uuid.UUID | None = None
-    ) -> bool:
-        statement = select(ContactGroup.id).where(
-            ContactGroup.entity_id == entity_id, ContactGroup.name == name
-        )
-        if except_id is not None:
-            statement = statement.where(ContactGroup.id != except_id)
-        return (await self.session.scalar(statement)) is not None
 
     async def members_of(self, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Contact]]:
         """Members of many groups in one statement, by name."""

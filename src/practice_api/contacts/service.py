@@ -98,7 +98,7 @@ async def create_contact(
 ) -> Contact:
     contacts = ContactRepository(session, principal.firm_id)
     email = str(data.email).lower()
-    if await contacts.email_taken(email):
+    if await contacts.taken(email=email):
         raise _email_taken()
     contact = contacts.add(
         Contact(
@@ -125,7 +125,7 @@ async def update_contact(
     if "email" in changes:
         changes["email"] = str(changes["email"]).lower()
         contacts = ContactRepository(session, contact.firm_id)
-        if await contacts.email_taken(changes["email"], except_id=contact.id):
+        if await contacts.taken(email=changes["email"], except_id=contact.id):
             raise _email_taken()
     before = {name: getattr(contact, name) for name in changes}
     diff = changes_between(before, changes)
@@ -462,7 +462,7 @@ async def create_group(
 ) -> ContactGroup:
     principal, entity = context.principal, context.entity
     groups = GroupRepository(session, principal.firm_id)
-    if await groups.name_taken(entity.id, data.name):
+    if await groups.taken(entity_id=entity.id, name=data.name):
         raise _name_taken()
     members = await _check_members(session, entity.id, principal.firm_id, data.contact_ids)
     group = groups.add(
@@ -489,8 +489,8 @@ async def update_group(
     check_if_match(if_match, group.version)
     changes = data.changes()
     groups = GroupRepository(session, group.firm_id)
-    if "name" in changes and await groups.name_taken(
-        group.entity_id, changes["name"], except_id=group.id
+    if "name" in changes and await groups.taken(
+        entity_id=group.entity_id, name=changes["name"], except_id=group.id
     ):
         raise _name_taken()
     diff = changes_between({k: getattr(group, k) for k in changes}, changes)

@@ -31,6 +31,8 @@ class FirmScopedRepository(Generic[M]):
     # column a path names the row by (its id; a contact's grant is named by the contact).
     parent_key: ClassVar[str] = "entity_id"
     child_key: ClassVar[str] = "id"
+    # Whether ``taken()`` looks at every firm's rows (staff e-mails: sign-in names are global).
+    unique_across_firms: ClassVar[bool] = False
 
     def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
         self.session = session
@@ -52,6 +54,22 @@ class FirmScopedRepository(Generic[M]):
             )
         )
         return result
+
+    async def taken(self, *, except_id: uuid.UUID | None = None, **values: Any) -> bool:
+        """Whether a row already has these column values (``name=...``, or
+        ``entity_id=..., name=...`` for a name unique per entity), other than ``except_id``.
+
+        The check before a unique column is written, so the caller can answer a clear 409
+        (the unique index still settles a race). It looks past ``readable()`` on purpose:
+        uniqueness holds over the whole firm (or every firm, ``unique_across_firms``), not
+        just over what the caller sees."""
+        columns = [getattr(self.model, name) == value for name, value in values.items()]
+        statement = select(self.model.id).where(*columns)
+        if not self.unique_across_firms:
+            statement = statement.where(self.model.firm_id == self.firm_id)
+        if except_id is not None:
+            statement = statement.where(self.model.id != except_id)
+        return (await self.session.scalar(statement.limit(1))) is not None
 
     @classmethod
     def not_found(cls) -> NotFound:

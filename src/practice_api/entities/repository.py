@@ -155,15 +155,6 @@ class EntityRepository(FirmScopedRepository[Entity]):
             .outerjoin(_OWNER_USER, _OWNER_USER.c.id == Owner.user_id)
         )
 
-    async def external_ref_taken(self, ref: str, *, except_id: uuid.UUID | None = None) -> bool:
-        # Uniqueness is firm-wide, so this deliberately looks past the caller's visibility.
-        statement = select(Entity.id).where(
-            Entity.firm_id == self.firm_id, Entity.external_ref == ref
-        )
-        if except_id is not None:
-            statement = statement.where(Entity.id != except_id)
-        return (await self.session.scalar(statement)) is not None
-
 
 class FirmEntities:
     """Firm-wide entity queries for owner-list maintenance (admins only call these)."""

@@ -78,7 +78,7 @@ async def create_entity(session: AsyncSession, principal: Principal, data: Entit
         raise _owner_required(["body", "owner_id"])
     if data.office_id is not None:
         await _check_office(session, principal.firm_id, data.office_id)
-    if data.external_ref is not None and await entities.external_ref_taken(data.external_ref):
+    if data.external_ref is not None and await entities.taken(external_ref=data.external_ref):
         raise _ref_taken()
     values = data.model_dump(exclude={"owner_id"})
     if values.get("email"):
@@ -110,8 +110,8 @@ async def update_entity(
     if changes.get("office_id") is not None:
         await _check_office(session, principal.firm_id, changes["office_id"])
     ref = changes.get("external_ref")
-    if ref is not None and await EntityRepository(session, principal).external_ref_taken(
-        ref, except_id=entity.id
+    if ref is not None and await EntityRepository(session, principal).taken(
+        external_ref=ref, except_id=entity.id
     ):
         raise _ref_taken()
     diff = {

@@ -24,7 +24,7 @@ def _name_taken() -> Conflict:
 
 async def create_office(session: AsyncSession, principal: Principal, data: OfficeCreate) -> Office:
     offices = OfficeRepository(session, principal.firm_id)
-    if await offices.name_taken(data.name):
+    if await offices.taken(name=data.name):
         raise _name_taken()
     office = offices.add(Office(firm_id=principal.firm_id, name=data.name, address=data.address))
     await session.flush()
@@ -43,7 +43,7 @@ async def update_office(
     office = await offices.get_or_404(office_id)
     check_if_match(if_match, office.version)
     changes = data.changes()
-    if "name" in changes and await offices.name_taken(changes["name"], except_id=office.id):
+    if "name" in changes and await offices.taken(name=changes["name"], except_id=office.id):
         raise _name_taken()
     before = {field: getattr(office, field) for field in changes}
     for field, value in changes.items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from practice_api.core.pagination import Ordering
 from practice_api.core.repository import FirmScopedRepository
@@ -40,9 +40,3 @@ class ShareRepository(FirmScopedRepository[Share]):
             self.readable().where(Share.entity_id.in_(entity_ids), Share.user_id.in_(user_ids))
         )
         return {(s.entity_id, s.user_id): s for s in rows.unique()}
-
-    async def pair_exists(self, entity_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        found = await self.session.scalar(
-            select(Share.id).where(Share.entity_id == entity_id, Share.user_id == user_id)
-        )
-        return found is not None

@@ -67,7 +67,7 @@ async def create_share(session: AsyncSession, context: EntityContext, data: Shar
             code="share_with_responsible",
         )
     shares = ShareRepository(session, principal.firm_id)
-    if await shares.pair_exists(entity.id, user.id):
+    if await shares.taken(entity_id=entity.id, user_id=user.id):
         raise Conflict("The entity is already shared with this user.", code="share_exists")
     share = shares.add(
         Share(

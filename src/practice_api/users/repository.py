@@ -22,13 +22,7 @@ class UserRepository(FirmScopedRepository[User]):
     model = User
     not_found_code = "user_not_found"
     not_found_detail = "No user with that id."
-
-    async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
-        # Sign-in names are global, so this check deliberately spans firms.
-        statement = select(User.id).where(User.email == email.lower())
-        if except_id is not None:
-            statement = statement.where(User.id != except_id)
-        return (await self.session.scalar(statement)) is not None
+    unique_across_firms = True  # e-mails are sign-in names: unique over every firm
 
     async def count_active_admins(self) -> int:
         """Counted under a lock on the firm row, so two concurrent demotions, deactivations

@@ -71,7 +71,7 @@ async def create_user(
     session: AsyncSession, principal: Principal, data: UserCreate, hasher: PasswordHasher
 ) -> User:
     users = UserRepository(session, principal.firm_id)
-    if await users.email_taken(data.email):
+    if await users.taken(email=data.email.lower()):
         raise _email_taken()
     if data.office_id is not None:
         await _check_office(session, principal.firm_id, data.office_id)
@@ -119,7 +119,7 @@ async def update_user(
             raise Forbidden("The current password is wrong.", code="current_password_invalid")
     if "email" in changes:
         changes["email"] = changes["email"].lower()
-        if await users.email_taken(changes["email"], except_id=user.id):
+        if await users.taken(email=changes["email"], except_id=user.id):
             raise _email_taken()
     if changes.get("office_id") is not None:
         await _check_office(session, principal.firm_id, changes["office_id"])
