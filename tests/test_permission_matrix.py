@@ -72,6 +72,7 @@ from practice_api.app import create_app
 from practice_api.events.service import Actor as EventActor
 from practice_api.events.service import record_event
 from practice_api.notifications.models import Notification
+from tests.client_request_helpers import answer as answer_client_request
 from tests.conftest import BACKENDS, make_settings, mark_backend_used, skip_reason
 from tests.contact_helpers import (
     activate_directly,
@@ -631,6 +632,53 @@ async def portal_attachment(w: World, a: Actor) -> Call:
     return Call("GET", path)
 
 
+# --- client requests ---------------------------------------------------------------------
+
+
+async def _client_request(w: World, **body: Any) -> dict[str, Any]:
+    """A request on a fresh entity; portal to the ``contact`` column unless ``body`` says."""
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id)
+    body = {
+        "title": "Questions",
+        "questions": [{"type": "yes_no", "id": "moved", "prompt": "Moved?"}],
+        "audience": "portal",
+        "contact_ids": [w.contact_id],
+        **body,
+    }
+    return await _post(w, f"/v1/entities/{entity_id}/client-requests", body)
+
+
+async def client_request(w: World) -> str:
+    return str((await _client_request(w))["id"])
+
+
+async def submitted_client_request(w: World) -> str:
+    request_id = str((await _client_request(w))["id"])
+    await answer_client_request(w.app, request_id, {"moved": True}, submit=True)
+    return request_id
+
+
+async def guest_link(w: World) -> str:
+    """``<request id>/recipients/<guest recipient id>``."""
+    made = await _client_request(
+        w, audience="guest", contact_ids=None, guests=[{"name": "G", "email": "g@example.com"}]
+    )
+    return f"{made['id']}/recipients/{made['recipients'][0]['id']}"
+
+
+async def create_client_request(w: World, a: Actor) -> Call:
+    entity_id = await entity(w)
+    await grant(w.api, w.admin, entity_id, w.contact_id)
+    body = {
+        "title": "Q",
+        "questions": [{"type": "short_text", "prompt": "Name?"}],
+        "audience": "portal",
+        "contact_ids": [w.contact_id],
+    }
+    return Call("POST", f"/v1/entities/{entity_id}/client-requests", json=body)
+
+
 RECIPES: dict[str, Recipe] = {
     "openapi": fixed("GET", "/openapi.json"),
     "swagger_ui_html": fixed("GET", "/docs"),
@@ -881,6 +929,22 @@ RECIPES: dict[str, Recipe] = {
     "client_request_templates_answers": on(
         client_request_template, "GET", "/v1/client-request-templates/{id}/answers"
     ),
+    "client_requests_create": create_client_request,
+    "client_requests_list_entity": on(entity, "GET", "/v1/entities/{id}/client-requests"),
+    "client_requests_list": fixed("GET", "/v1/client-requests"),
+    "client_requests_get": on(client_request, "GET", "/v1/client-requests/{id}"),
+    "client_requests_update": on(
+        client_request, "PATCH", "/v1/client-requests/{id}", {"title": "New"}
+    ),
+    "client_requests_cancel": on(client_request, "POST", "/v1/client-requests/{id}/cancel", {}),
+    "client_requests_complete": on(
+        submitted_client_request, "POST", "/v1/client-requests/{id}/complete"
+    ),
+    "client_requests_reopen": on(
+        submitted_client_request, "POST", "/v1/client-requests/{id}/reopen", {"note": "More"}
+    ),
+    "client_request_links_revoke": on(guest_link, "POST", "/v1/client-requests/{id}/revoke"),
+    "client_request_links_issue": on(guest_link, "POST", "/v1/client-requests/{id}/link"),
 }
 
 

@@ -16,6 +16,7 @@ from practice_api.access.sessions import session_is_live
 from practice_api.activity.router import entity_router as entity_activity_router
 from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
+from practice_api.client_requests.router import router as client_requests_router
 from practice_api.client_requests.template_router import router as client_request_templates_router
 from practice_api.contacts.router import groups_router as contact_groups_router
 from practice_api.contacts.router import router as contacts_router
@@ -87,6 +88,7 @@ ROUTERS = (
     tasks_router,
     portal_tasks_router,
     client_request_templates_router,
+    client_requests_router,
 )
 
 DESCRIPTION = """

@@ -27,6 +27,7 @@ from __future__ import annotations
 from practice_api.access.principals import PRINCIPALS
 from practice_api.client_requests import events as client_requests_events
 from practice_api.client_requests import template_events as client_request_templates_events
+from practice_api.client_requests.repository import count_client_requests
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
 from practice_api.discussions import events as discussions_events
@@ -95,6 +96,7 @@ def register_all() -> None:
     register_dependent("files", count_files_of_entity)  # deleted ones in retention included
     register_dependent("discussions", count_discussions)
     register_dependent("file_requests", count_file_requests)
+    register_dependent("client_requests", count_client_requests)
     register_dependent("tasks", count_tasks)
     # What the reminders list, per subject kind.
     file_requests_reminders()

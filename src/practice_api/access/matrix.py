@@ -235,6 +235,14 @@ RULES: dict[str, Rule] = {
     "portal.file_request.upload": _portal(                       "ok      404   404",
                                "portal_upload_forbidden",
                                "Only contacts with the contributor role may upload files."),
+    # client requests (issue 19; ``requests.initiate`` sends them): staff who see the entity
+    # read them and their answers; a shared viewer can do nothing else
+    "client_requests.list": _rule("firm",   "ok    ok    ok     ok     ok   ok"),
+    "client_requests.view": _rule("entity", "ok    ok    ok     ok     404  404"),
+    "client_requests.manage": _rule("entity", "ok  ok    ok     403    404  404",
+                               "client_requests_manage_forbidden",
+                               "Only the responsible, editors and admins may change, cancel, "
+                               "complete or reopen a client request, or manage its links."),
     # reminders: the firm's default schedule
     "reminders.settings_view": _rule("firm", "ok   ok    ok     ok     ok   ok"),
     "reminders.settings_manage": _rule("firm", "ok 403   403    403    403  ok", _ADMIN,
@@ -422,6 +430,17 @@ ROUTE_ACTIONS: dict[str, str] = {
     "client_request_templates_archive": "client_request_templates.manage",
     "client_request_templates_unarchive": "client_request_templates.manage",
     "client_request_templates_answers": "client_request_templates.view",
+    # client requests (staff)
+    "client_requests_create": "requests.initiate",
+    "client_requests_list_entity": "client_requests.view",
+    "client_requests_list": "client_requests.list",
+    "client_requests_get": "client_requests.view",
+    "client_requests_update": "client_requests.manage",
+    "client_requests_cancel": "client_requests.manage",
+    "client_requests_complete": "client_requests.manage",
+    "client_requests_reopen": "client_requests.manage",
+    "client_request_links_revoke": "client_requests.manage",
+    "client_request_links_issue": "client_requests.manage",
     # the client area
     "portal_dashboard": "portal.self",
     "portal_documents_list": "portal.self",

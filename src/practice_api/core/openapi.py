@@ -74,6 +74,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "receives (input slots) and delivers (output documents).",
     "client-request-templates": "The firm's questionnaire library: client request templates "
     "and the answers of every client's request made from one (JSON or CSV).",
+    "client-requests": "Questionnaires to portal contacts or to guests by a secret link: "
+    "questions, states, answers (staff routes; the portal and guest routes answer them).",
     "webhook events": "The events delivered to webhook endpoints (signed POSTs to your URL).",
 }
 
