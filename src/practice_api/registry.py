@@ -11,6 +11,8 @@ webhooks in the OpenAPI spec and of docs/events.md):
   ``register(events)`` with the events backbone's ``EventRegistry``;
 * principal loaders (who a token names): ``users/principals.py``, ``contacts/principals.py``;
 * grants of entity access by other tables: ``shares/access.py`` into ``entities.visibility``;
+  a contact's entity access (``contacts.repository.granted_entity_ids``) likewise, and the
+  files of the discussions a contact reads into ``files.repository.FILE_GRANTS``;
 * steps before a user is deleted: the owners domain's ``release_user``;
 * what keeps an entity from being deleted (``entities.dependents``): files, discussions,
   file requests and tasks count their rows of an entity;
@@ -30,8 +32,9 @@ from practice_api.client_requests import template_events as client_request_templ
 from practice_api.client_requests.repository import count_client_requests
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
+from practice_api.contacts.repository import granted_entity_ids
 from practice_api.discussions import events as discussions_events
-from practice_api.discussions.repository import count_discussions
+from practice_api.discussions.repository import attached_for_contact, count_discussions
 from practice_api.entities import events as entities_events
 from practice_api.entities.dependents import register_dependent
 from practice_api.entities.visibility import GRANTS
@@ -41,7 +44,7 @@ from practice_api.file_requests import events as file_requests_events
 from practice_api.file_requests.repository import count_file_requests
 from practice_api.file_requests.service import register_reminder_source as file_requests_reminders
 from practice_api.files import events as files_events
-from practice_api.files.repository import count_files_of_entity
+from practice_api.files.repository import FILE_GRANTS, count_files_of_entity
 from practice_api.firms import events as firms_events
 from practice_api.notifications import events as notifications_events
 from practice_api.offices import events as offices_events
@@ -90,6 +93,10 @@ def register_all() -> None:
     contacts_principals.register(PRINCIPALS)
     # Entity access granted by other tables.
     shares_access.register(GRANTS)
+    # What a portal contact may read: the entities it was granted, the files attached to
+    # the discussions it reads.
+    GRANTS.add_contact_grant(granted_entity_ids)
+    FILE_GRANTS.add_contact_grant(attached_for_contact)
     # Before a user is deleted.
     USER_REMOVAL.add(release_user)
     # What keeps an entity from being deleted (client history: it is archived instead).

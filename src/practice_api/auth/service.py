@@ -1,4 +1,5 @@
-"""Sign-in, refresh-token rotation with reuse detection, and sign-out."""
+"""Sign-in, refresh-token rotation with reuse detection, and sign-out (the SQL is in
+``auth.repository``)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ import hashlib
 import uuid
 from typing import NoReturn
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.models import AuthSession, RefreshToken
+from practice_api.auth.repository import AuthRepository
 from practice_api.auth.schemas import TokenPair
-from practice_api.contacts.models import Contact, EntityContact
 from practice_api.core import ratelimit
 from practice_api.core.errors import BadRequest, NotAuthenticated
 from practice_api.core.security import PrincipalKind, hash_secret, new_secret
 from practice_api.core.time import utcnow
 from practice_api.runtime import Runtime
-from practice_api.users.models import User
 from practice_api.users.repository import find_user_by_email
 
 
@@ -76,10 +75,9 @@ async def sign_in(
     valid = await runtime.hasher.averify(password, user.password_hash if user else None)
     if user is not None and valid and user.is_active:
         await ratelimit.clear(session, account_bucket)
-        # Core UPDATEs: signing in is not an edit, so versions (ETags) stay.
-        await session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+        await AuthRepository(session).signed_in("staff", user.id)
         return await start_session(session, runtime, "staff", user.id, user.firm_id)
-    contacts = await find_portal_contacts(session, email.strip(), firm_id)
+    contacts = await AuthRepository(session).portal_contacts(email.strip(), firm_id)
     matching = [c for c in contacts if await runtime.hasher.averify(password, c.password_hash)]
     if len(matching) > 1:
         raise BadRequest(
@@ -90,26 +88,9 @@ async def sign_in(
     if len(matching) == 1:
         contact = matching[0]
         await ratelimit.clear(session, account_bucket)
-        await session.execute(
-            update(Contact).where(Contact.id == contact.id).values(last_login_at=utcnow())
-        )
+        await AuthRepository(session).signed_in("contact", contact.id)
         return await start_session(session, runtime, "contact", contact.id, contact.firm_id)
     raise _invalid_credentials()
-
-
-async def find_portal_contacts(
-    session: AsyncSession, email: str, firm_id: uuid.UUID | None
-) -> list[Contact]:
-    """Contacts who may sign in with this e-mail: portal active and access to an entity."""
-    statement = select(Contact).where(
-        Contact.email == email.lower(),
-        Contact.portal_status == "active",
-        Contact.password_hash.is_not(None),
-        select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
-    )
-    if firm_id is not None:
-        statement = statement.where(Contact.firm_id == firm_id)
-    return list((await session.scalars(statement.order_by(Contact.id).limit(20))).all())
 
 
 async def start_session(
@@ -119,23 +100,22 @@ async def start_session(
     principal_id: uuid.UUID,
     firm_id: uuid.UUID,
 ) -> TokenPair:
-    auth_session = AuthSession(firm_id=firm_id, principal_kind=kind, principal_id=principal_id)
-    session.add(auth_session)
-    await session.flush()
+    auth_session = await AuthRepository(session).add_session(
+        AuthSession(firm_id=firm_id, principal_kind=kind, principal_id=principal_id)
+    )
     return await _issue(session, runtime, auth_session)
 
 
 async def _issue(session: AsyncSession, runtime: Runtime, auth_session: AuthSession) -> TokenPair:
     refresh = new_secret()
     ttl = runtime.settings.refresh_token_ttl_seconds
-    session.add(
+    await AuthRepository(session).add_refresh_token(
         RefreshToken(
             session_id=auth_session.id,
             token_hash=hash_secret(refresh),
             expires_at=utcnow() + dt.timedelta(seconds=ttl),
         )
     )
-    await session.flush()
     access = runtime.tokens.issue(
         auth_session.principal_id,
         "staff" if auth_session.principal_kind == "staff" else "contact",
@@ -158,71 +138,33 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
     """
     now = utcnow()
     token_hash = hash_secret(refresh_token)
-    # One compare-and-set spends the token: of two requests racing with the same token,
-    # exactly one gets a row back (PostgreSQL re-checks ``used_at`` after the other's
-    # commit; SQLite serialises writers), so a token can never fork into two chains.
-    spent = (
-        await session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == token_hash,
-                RefreshToken.used_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(RefreshToken.session_id)
-        )
-    ).one_or_none()
-    if spent is None:
-        await _refused_refresh(session, token_hash, now)
-    auth_session = await session.get(AuthSession, spent[0])
+    repository = AuthRepository(session)
+    # One compare-and-set spends the token: of two racing requests exactly one gets it.
+    session_id = await repository.spend_refresh_token(token_hash, now)
+    if session_id is None:
+        await _refused_refresh(repository, token_hash, now)
+    auth_session = await repository.get_session(session_id)
     if (
         auth_session is None
         or auth_session.revoked_at is not None
-        or not await _principal_active(session, auth_session)
+        or not await repository.principal_active(auth_session)
     ):
         raise _invalid_refresh()
     return await _issue(session, runtime, auth_session)
 
 
-async def _refused_refresh(session: AsyncSession, token_hash: str, now: dt.datetime) -> NoReturn:
+async def _refused_refresh(
+    repository: AuthRepository, token_hash: str, now: dt.datetime
+) -> NoReturn:
     """Why the token could not be spent. A used one means it leaked (or two copies raced):
     the whole session (the token family) is revoked, committed though the request fails."""
-    used = (
-        await session.execute(
-            select(RefreshToken.session_id).where(
-                RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_not(None)
-            )
-        )
-    ).one_or_none()
+    used = await repository.session_of_used_token(token_hash)
     if used is None:
         raise _invalid_refresh()
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == used[0], AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason="refresh_token_reused")
-    )
+    await repository.revoke_session(used, now, "refresh_token_reused")
     error = NotAuthenticated(
         "This refresh token was already used; the session has been ended.",
         code="refresh_token_reused",
     )
     error.keep_changes = True
     raise error
-
-
-async def _principal_active(session: AsyncSession, auth_session: AuthSession) -> bool:
-    if auth_session.principal_kind == "staff":
-        active = await session.scalar(
-            select(User.is_active).where(User.id == auth_session.principal_id)
-        )
-        return bool(active)
-    if auth_session.principal_kind == "contact":
-        found = await session.scalar(
-            select(Contact.id).where(
-                Contact.id == auth_session.principal_id,
-                Contact.portal_status == "active",
-                select(EntityContact.id).where(EntityContact.contact_id == Contact.id).exists(),
-            )
-        )
-        return found is not None
-    return False

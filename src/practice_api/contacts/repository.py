@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Literal
 
 from sqlalchemy import Select, delete, func, or_, select
 
@@ -19,6 +20,7 @@ from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import AccessLevel, entity_access_many
+from practice_api.firms.models import Firm
 
 CONTACT_ORDERING = Ordering(
     fields={"name": Contact.name, "email": Contact.email, "created_at": Contact.created_at},
@@ -35,6 +37,20 @@ GROUP_ORDERING = Ordering(
     id_column=ContactGroup.id,
     default="name",
 )
+
+
+ContactRole = Literal["viewer", "contributor"]
+
+
+def granted_entity_ids(principal: Principal) -> Select[uuid.UUID]:
+    """The ids of the entities a contact has access to (either role): the contacts
+    domain's grant, registered with ``entities.visibility.GRANTS`` by ``register_all()`` so
+    that ``entities.repository.readable_entities`` answers what a contact may read."""
+    return select(EntityContact.entity_id).where(EntityContact.contact_id == principal.id)
+
+
+def _role(role: str | None) -> ContactRole | None:
+    return "contributor" if role == "contributor" else "viewer" if role else None
 
 
 _STRENGTH: dict[AccessLevel, int] = {"admin": 4, "owner": 3, "editor": 2, "viewer": 1}
@@ -102,6 +118,18 @@ class ContactRepository(FirmScopedRepository[Contact]):
         known = [level for level in levels if level is not None]
         return max(known, key=lambda level: _STRENGTH[level]) if known else "viewer"
 
+    async def with_firm_name(self, contact_id: uuid.UUID) -> tuple[Contact, str] | None:
+        """A contact of the firm and its firm's name, in one statement."""
+        row = (
+            await self.session.execute(
+                self.readable()
+                .add_columns(Firm.name)
+                .join(Firm, Firm.id == Contact.firm_id)
+                .where(Contact.id == contact_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
 
 class GrantRepository(FirmScopedRepository[EntityContact]):
     model = EntityContact
@@ -117,6 +145,34 @@ class GrantRepository(FirmScopedRepository[EntityContact]):
             self.on_entity(entity_id).where(EntityContact.contact_id == contact_id)
         )
         return found
+
+    async def roles_of(
+        self, contact_id: uuid.UUID, entity_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ContactRole]:
+        """The contact's role on each of these entities it has access to, in one statement
+        (an entity it has no access to is left out)."""
+        if not entity_ids:
+            return {}
+        rows = await self.session.execute(
+            select(EntityContact.entity_id, EntityContact.role).where(
+                EntityContact.firm_id == self.firm_id,
+                EntityContact.contact_id == contact_id,
+                EntityContact.entity_id.in_(entity_ids),
+            )
+        )
+        return {entity_id: role for entity_id, r in rows if (role := _role(r)) is not None}
+
+    async def role_of(self, contact_id: uuid.UUID, entity_id: uuid.UUID) -> ContactRole | None:
+        """The contact's role on an entity (``viewer`` | ``contributor``), or ``None``: no
+        access (the portal answers 404)."""
+        role = await self.session.scalar(
+            select(EntityContact.role).where(
+                EntityContact.firm_id == self.firm_id,
+                EntityContact.entity_id == entity_id,
+                EntityContact.contact_id == contact_id,
+            )
+        )
+        return _role(role)
 
     async def entity_ids_of(self, contact_id: uuid.UUID) -> list[uuid.UUID]:
         rows = await self.session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.principals import Principal
 
 M = TypeVar("M")
 
@@ -40,6 +41,19 @@ class FirmScopedRepository(Generic[M]):
 
     def readable(self) -> Select[M]:
         return select(self.model).where(self.model.firm_id == self.firm_id)
+
+    def readable_by(self, principal: Principal) -> Select[M]:
+        """The rows ``principal`` may read, as one statement: the one place a visibility rule
+        is written (Polar's ``get_readable_statement``). The firm's rows here; repositories
+        whose rows are not all visible to every principal of the firm narrow it."""
+        return self.readable()
+
+    async def get_readable_by(self, principal: Principal, item_id: uuid.UUID) -> M | None:
+        """The row ``item_id`` if ``principal`` may read it (else ``None``)."""
+        result = await self.session.scalar(
+            self.readable_by(principal).where(self.model.id == item_id)
+        )
+        return result
 
     async def get(self, item_id: uuid.UUID) -> M | None:
         result = await self.session.scalar(self.readable().where(self.model.id == item_id))

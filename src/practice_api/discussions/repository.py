@@ -4,11 +4,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import ContactGroup, ContactGroupMember, EntityContact
-from practice_api.core.pagination import Ordering
+from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository
 from practice_api.discussions.models import (
     Discussion,
@@ -17,6 +18,7 @@ from practice_api.discussions.models import (
     DiscussionGroup,
 )
 from practice_api.discussions.schemas import AttachmentRead, GroupRef
+from practice_api.entities.repository import readable_entity_ids
 from practice_api.files.models import FileDocument
 
 DISCUSSION_ORDERING = Ordering(
@@ -51,11 +53,12 @@ def shared_with_contact(contact_id: uuid.UUID) -> Select[uuid.UUID]:
     )
 
 
-def attached_for_contact(contact_id: uuid.UUID) -> Select[uuid.UUID]:
+def attached_for_contact(principal: Principal) -> Select[uuid.UUID]:
     """Ids of the files attached to a discussion (or its comments) the contact may read:
-    the portal offers them even when they are not otherwise shared."""
+    the portal offers them even when they are not otherwise shared (registered with
+    ``files.repository.FILE_GRANTS`` by ``register_all()``)."""
     return select(DiscussionAttachment.file_id).where(
-        DiscussionAttachment.discussion_id.in_(shared_with_contact(contact_id))
+        DiscussionAttachment.discussion_id.in_(shared_with_contact(principal.id))
     )
 
 
@@ -67,8 +70,18 @@ class DiscussionRepository(FirmScopedRepository[Discussion]):
     def on_entity(self, entity_id: uuid.UUID) -> Select[Discussion]:
         return self.readable().where(Discussion.entity_id == entity_id)
 
-    def for_contact(self, contact_id: uuid.UUID) -> Select[Discussion]:
-        return self.readable().where(Discussion.id.in_(shared_with_contact(contact_id)))
+    def readable_by(self, principal: Principal) -> Select[Discussion]:
+        """The discussions ``principal`` may read, as one statement: a contact those shared
+        with one of its groups on an entity it still has access to; staff those on the
+        entities they may read (admins: the firm's)."""
+        statement = self.readable()
+        if principal.kind == "contact":
+            return statement.where(Discussion.id.in_(shared_with_contact(principal.id)))
+        if principal.kind != "staff":
+            return statement.where(false())
+        if principal.is_admin:
+            return statement
+        return statement.where(Discussion.entity_id.in_(readable_entity_ids(principal)))
 
     async def groups_of(
         self, discussion_ids: Sequence[uuid.UUID], *, member: uuid.UUID | None = None
@@ -146,6 +159,13 @@ class DiscussionRepository(FirmScopedRepository[Discussion]):
         return select(DiscussionComment).where(
             DiscussionComment.firm_id == self.firm_id,
             DiscussionComment.discussion_id == discussion_id,
+        )
+
+    async def comments_page(
+        self, discussion_id: uuid.UUID, params: PageParams, order_by: str | None
+    ) -> tuple[Sequence[DiscussionComment], str | None]:
+        return await paginate(
+            self.session, self.comments(discussion_id), params, COMMENT_ORDERING, order_by
         )
 
 

@@ -161,13 +161,8 @@ async def list_comments(
     order_by: str = COMMENT_ORDERING.param(),
 ) -> CommentPage:
     repository = DiscussionRepository(session, context.entity.principal.firm_id)
-    rows, cursor = await repository.page(
-        repository.comments(context.discussion.id),  # type: ignore[arg-type]
-        page,
-        COMMENT_ORDERING,
-        order_by,
-    )
-    items = await read_comments(session, list(rows))  # type: ignore[arg-type]
+    rows, cursor = await repository.comments_page(context.discussion.id, page, order_by)
+    items = await read_comments(session, list(rows))
     return CommentPage(items=items, next_cursor=cursor)
 
 

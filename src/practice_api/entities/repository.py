@@ -13,6 +13,7 @@ from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import (
+    contact_entity_ids,
     few_visible_entities,
     granted_role,
     granted_to,
@@ -67,6 +68,36 @@ def entity_not_found() -> NotFound:
     return NotFound("No entity with that id.", code="entity_not_found")
 
 
+def readable_entities(principal: Principal, *, few: bool = True) -> Select[Entity]:
+    """The entities ``principal`` may read, as one statement: the one visibility rule.
+
+    * a firm admin: every entity of the firm;
+    * other staff: those they own, created or were granted (``entities.visibility``:
+      ``staff_visibility``; ``few`` picks its form, see ``EntityRepository.choose_visibility``);
+    * a portal contact: those it has access to (the registered contact grants);
+    * anyone else: none.
+    """
+    statement = select(Entity).where(Entity.firm_id == principal.firm_id)
+    if principal.kind == "contact":
+        granted = contact_entity_ids(principal)
+        return statement.where(false() if granted is None else Entity.id.in_(granted))
+    if principal.kind != "staff":
+        return statement.where(false())
+    if principal.is_admin:
+        return statement
+    return statement.where(staff_visibility(principal, few=few))
+
+
+def readable_entity_ids(principal: Principal) -> Select[uuid.UUID]:
+    """The ids of ``readable_entities(principal)``, for other domains' readable sets (the
+    tasks, files, requests on entities the principal may read)."""
+    if principal.kind == "contact":
+        granted = contact_entity_ids(principal)
+        if granted is not None:
+            return granted
+    return readable_entities(principal).with_only_columns(Entity.id)
+
+
 class EntityRepository(FirmScopedRepository[Entity]):
     """Entities as the principal may see them: every read starts from ``readable()``."""
 
@@ -80,13 +111,12 @@ class EntityRepository(FirmScopedRepository[Entity]):
         # See entities.visibility.staff_visibility; choose_visibility decides by counting.
         self.few_visible = True
 
+    def readable_by(self, principal: Principal) -> Select[Entity]:
+        """The entities ``principal`` may read (``readable_entities``)."""
+        return readable_entities(principal, few=self.few_visible)
+
     def readable(self) -> Select[Entity]:
-        statement = select(Entity).where(Entity.firm_id == self.firm_id)
-        if self.principal.kind != "staff":
-            return statement.where(false())
-        if self.principal.is_admin:
-            return statement
-        return statement.where(staff_visibility(self.principal, few=self.few_visible))
+        return self.readable_by(self.principal)
 
     def filtered(
         self,

@@ -50,15 +50,25 @@ class Grant:
     row_role: Callable[[Principal], ColumnElement[str | None]]
 
 
+ContactGrant = Callable[[Principal], Select[uuid.UUID]]
+
+
 class GrantRegistry:
-    """The grants every entity access decision consults (filled by ``register_all()``)."""
+    """The grants every entity access decision consults (filled by ``register_all()``):
+    ``grants`` give staff users access (shares); ``contact_grants`` answer the ids of the
+    entities a portal contact has access to (the contacts domain's entity access)."""
 
     def __init__(self) -> None:
         self.grants: list[Grant] = []
+        self.contact_grants: list[ContactGrant] = []
 
     def add(self, grant: Grant) -> None:
         if grant not in self.grants:
             self.grants.append(grant)
+
+    def add_contact_grant(self, entity_ids: ContactGrant) -> None:
+        if entity_ids not in self.contact_grants:
+            self.contact_grants.append(entity_ids)
 
 
 GRANTS = GrantRegistry()
@@ -96,6 +106,14 @@ def few_visible_entities(principal: Principal, threshold: int) -> Select[Any]:
     """Whether the user sees fewer than ``threshold`` entities (counting stops there)."""
     sample = union_all(*visible_entity_ids(principal)).limit(threshold).subquery()
     return select(func.count() < threshold).select_from(sample)
+
+
+def contact_entity_ids(principal: Principal) -> Select[uuid.UUID] | None:
+    """The ids of the entities a contact has access to (``None``: nothing grants any)."""
+    found = [entity_ids(principal) for entity_ids in GRANTS.contact_grants]
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else select(union(*found).subquery().c[0])
 
 
 def _grant_ids(principal: Principal) -> list[Select[uuid.UUID]]:

@@ -17,8 +17,7 @@ from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering
 from practice_api.core.principals import Principal
 from practice_api.core.time import local_today
-from practice_api.entities.models import Entity
-from practice_api.entities.visibility import staff_visibility
+from practice_api.entities.repository import readable_entity_ids
 from practice_api.file_requests.models import (
     FileRequest,
     FileRequestItem,
@@ -67,13 +66,7 @@ def readable_by(principal: Principal) -> Select[FileRequest]:
         return statement.where(false())
     if principal.is_admin:
         return statement
-    return statement.where(
-        FileRequest.entity_id.in_(
-            select(Entity.id).where(
-                Entity.firm_id == principal.firm_id, staff_visibility(principal)
-            )
-        )
-    )
+    return statement.where(FileRequest.entity_id.in_(readable_entity_ids(principal)))
 
 
 @dataclass(frozen=True)

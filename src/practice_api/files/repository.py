@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.entities.repository import readable_entity_ids
 from practice_api.files.models import FileDocument, StoredFile
 
 FILE_ORDERING = Ordering(
@@ -43,6 +45,25 @@ def visible_to_contacts() -> ColumnElement[bool]:
     )
 
 
+FileGrant = Callable[[Principal], Select[uuid.UUID]]
+
+
+class FileGrants:
+    """Files a portal contact reaches through another domain, beyond what is shared on its
+    entities (discussions: the files attached to a discussion it reads); filled by
+    ``register_all()``."""
+
+    def __init__(self) -> None:
+        self.contact_grants: list[FileGrant] = []
+
+    def add_contact_grant(self, file_ids: FileGrant) -> None:
+        if file_ids not in self.contact_grants:
+            self.contact_grants.append(file_ids)
+
+
+FILE_GRANTS = FileGrants()
+
+
 @dataclass(frozen=True)
 class FileFilters:
     q: str | None = None
@@ -59,6 +80,36 @@ class FileRepository(FirmScopedRepository[FileDocument]):
 
     def readable(self) -> Select[FileDocument]:
         return super().readable().where(FileDocument.deleted_at.is_(None))
+
+    def readable_by(self, principal: Principal) -> Select[FileDocument]:
+        """The files ``principal`` may read, as one statement (deleted files never).
+
+        A portal contact: on every entity it has access to (either role), the files staff
+        shared with contacts and the files contacts uploaded (``visible_to_contacts``),
+        plus the files other domains grant it (``FILE_GRANTS``: attached to a discussion it
+        reads), shared or not. Staff: the files of the entities they may read (admins: the
+        firm's); a staff route on one file finds it in ``readable()`` and lets its entity's
+        row decide (``files.policy``), so that an entity it may not see answers as such.
+        """
+        statement = self.readable()
+        if principal.kind == "contact":
+            return statement.where(
+                or_(
+                    and_(
+                        FileDocument.entity_id.in_(readable_entity_ids(principal)),
+                        visible_to_contacts(),
+                    ),
+                    *(
+                        FileDocument.id.in_(file_ids(principal))
+                        for file_ids in FILE_GRANTS.contact_grants
+                    ),
+                )
+            )
+        if principal.kind != "staff":
+            return statement.where(false())
+        if principal.is_admin:
+            return statement
+        return statement.where(FileDocument.entity_id.in_(readable_entity_ids(principal)))
 
     def of_entity(self, entity_id: uuid.UUID, filters: FileFilters) -> Select[FileDocument]:
         statement = self.readable().where(FileDocument.entity_id == entity_id)

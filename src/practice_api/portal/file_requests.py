@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.access.matrix import RULES, Level
 from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.access import contact_role
 from practice_api.contacts.models import EntityContact
+from practice_api.contacts.repository import GrantRepository
 from practice_api.core.errors import Forbidden, NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
@@ -286,7 +286,8 @@ async def upload(
 ) -> PortalItem:
     principal, file_request = context.principal, context.request
     item = await get_item(session, file_request, item_id)
-    if await contact_role(session, principal, file_request.entity_id) != "contributor":
+    grants = GrantRepository(session, principal.firm_id)
+    if await grants.role_of(principal.id, file_request.entity_id) != "contributor":
         rule = RULES["portal.file_request.upload"]
         raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
     service.ensure_uploadable(file_request, item)

@@ -1,15 +1,15 @@
 """Portal file routes: what is shared with a contact, and contributors' uploads.
 
-What a contact sees (``portal_files``, the one rule): on an entity the contact has access
-to (either role), the files staff marked ``shared_with_contacts`` and every file a
-contact uploaded (the entity's contacts work on the same client, see
-``files.repository.visible_to_contacts``), plus every file attached to a discussion the
-contact can read (``discussions.repository.attached_for_contact``), shared or not. Only the current
-version is offered; versions and staff ids stay on the staff side. A file the contact may
-not see, on an entity without access or in another firm, answers 404. Only
-``contributor`` contacts upload (a ``viewer`` gets 403 ``portal_upload_forbidden``).
-Every download is recorded as ``file.downloaded`` with the contact as the actor, so it
-shows in the entity's activity.
+What a contact sees (``files.repository.FileRepository.readable_by``, the one rule): on an
+entity the contact has access to (either role), the files staff marked
+``shared_with_contacts`` and every file a contact uploaded (the entity's contacts work on
+the same client, see ``files.repository.visible_to_contacts``), plus every file attached to
+a discussion the contact can read (``discussions.repository.attached_for_contact``), shared
+or not. Only the current version is offered; versions and staff ids stay on the staff
+side. A file the contact may not see, on an entity without access or in another firm,
+answers 404. Only ``contributor`` contacts upload (a ``viewer`` gets 403
+``portal_upload_forbidden``). Every download is recorded as ``file.downloaded`` with the
+contact as the actor, so it shows in the entity's activity.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from practice_api.files.transfer import (
 from practice_api.files.upload import UploadPolicy
 from practice_api.portal.policy import CanSeePortalEntity, CanSeePortalFile, CanUploadToPortalEntity
 from practice_api.portal.schemas import PortalFile, PortalFilePage
-from practice_api.portal.service import portal_files
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
@@ -76,7 +75,7 @@ async def list_files(
 ) -> PortalFilePage:
     principal = context.principal
     files = FileRepository(session, principal.firm_id)
-    statement = portal_files(session, principal).where(FileDocument.entity_id == context.entity.id)
+    statement = files.readable_by(principal).where(FileDocument.entity_id == context.entity.id)
     rows, cursor = await files.page(statement, page, FILE_ORDERING, order_by)
     return PortalFilePage(
         items=[_portal_file(d, d.current, principal) for d in rows], next_cursor=cursor

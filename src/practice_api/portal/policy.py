@@ -2,7 +2,8 @@
 ``access.matrix`` with the factories of ``access.policy``.
 
 A staff token is 403 (``current_contact``); an entity the contact has no access to, a
-discussion not shared with one of its groups, or a file not shared with it is 404. Only
+discussion not shared with one of its groups, or a file not shared with it is 404: each is
+loaded through its repository's ``readable_by(principal)``. Only
 ``contributor`` contacts upload (row ``portal.files.upload``: a ``viewer`` gets its 403).
 """
 
@@ -19,16 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.access.matrix import Level
 from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.access import ContactRole, contact_role
+from practice_api.contacts.repository import ContactRole, GrantRepository
 from practice_api.core.errors import NotFound
 from practice_api.core.principals import Principal
 from practice_api.discussions.models import Discussion
 from practice_api.discussions.repository import DiscussionRepository
 from practice_api.entities.models import Entity
-from practice_api.entities.repository import entity_not_found
+from practice_api.entities.repository import EntityRepository, entity_not_found
 from practice_api.files.models import FileDocument
 from practice_api.files.repository import FileRepository
-from practice_api.portal.service import portal_files
 
 
 @dataclass(frozen=True)
@@ -58,30 +58,25 @@ async def contact_level(_session: AsyncSession, _principal: Principal, _found: o
 async def _entity(
     session: AsyncSession, principal: Principal, entity_id: uuid.UUID
 ) -> PortalEntityContext | None:
-    role = await contact_role(session, principal, entity_id)
-    entity = await session.get(Entity, entity_id) if role else None
-    if entity is None or role is None or entity.firm_id != principal.firm_id:
+    entity = await EntityRepository(session, principal).get(entity_id)
+    if entity is None:
         return None
-    return PortalEntityContext(entity=entity, principal=principal, role=role)
+    role = await GrantRepository(session, principal.firm_id).role_of(principal.id, entity.id)
+    return None if role is None else PortalEntityContext(entity, principal, role)
 
 
 async def _discussion(
     session: AsyncSession, principal: Principal, discussion_id: uuid.UUID
 ) -> Discussion | None:
-    repository = DiscussionRepository(session, principal.firm_id)
-    found: Discussion | None = await session.scalar(
-        repository.for_contact(principal.id).where(Discussion.id == discussion_id)
+    return await DiscussionRepository(session, principal.firm_id).get_readable_by(
+        principal, discussion_id
     )
-    return found
 
 
 async def _file(
     session: AsyncSession, principal: Principal, file_id: uuid.UUID
 ) -> FileDocument | None:
-    found: FileDocument | None = await session.scalar(
-        portal_files(session, principal).where(FileDocument.id == file_id)
-    )
-    return found
+    return await FileRepository(session, principal.firm_id).get_readable_by(principal, file_id)
 
 
 def _no_discussion() -> NotFound:

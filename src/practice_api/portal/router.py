@@ -6,30 +6,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts import service as contacts_service
-from practice_api.contacts.access import portal_entities
-from practice_api.contacts.models import Contact, EntityContact
-from practice_api.contacts.repository import GroupRepository
+from practice_api.contacts.repository import ContactRepository
 from practice_api.core.client_address import client_address
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
-from practice_api.core.pagination import Ordering, PageParams, page_params, paginate
-from practice_api.core.principals import Principal
+from practice_api.core.pagination import Ordering, PageParams, page_params
 from practice_api.db import SessionDep
 from practice_api.discussions import service as discussions_service
-from practice_api.discussions.models import Discussion, DiscussionComment
+from practice_api.discussions.models import Discussion
 from practice_api.discussions.repository import (
     COMMENT_ORDERING,
     DISCUSSION_ORDERING,
     DiscussionRepository,
 )
-from practice_api.discussions.schemas import AttachmentRead, CommentCreate
+from practice_api.discussions.schemas import CommentCreate
 from practice_api.entities.models import Entity
-from practice_api.firms.models import Firm
+from practice_api.entities.repository import EntityRepository
 from practice_api.portal.policy import CanSeePortalDiscussion, CanSeePortalEntity, PortalContact
 from practice_api.portal.schemas import (
     Activation,
@@ -40,17 +35,14 @@ from practice_api.portal.schemas import (
     PortalDiscussionPage,
     PortalEntity,
     PortalEntityPage,
-    PortalGroup,
     PortalMe,
-    PortalPerson,
     ResetRequest,
 )
+from practice_api.portal.service import portal_comments, portal_discussions, portal_entities
 from practice_api.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-PORTAL_FILE_URL = "/v1/portal/files/{}/content"
 
 PORTAL_ENTITY_ORDERING = Ordering(
     fields={"name": Entity.name, "created_at": Entity.created_at},
@@ -134,43 +126,18 @@ async def reset_password(
 async def me(
     request: Request, response: Response, session: SessionDep, principal: PortalContact
 ) -> PortalMe:
-    contact = await session.get(Contact, principal.id)
-    assert contact is not None  # current_contact just loaded it
-    firm_name = await session.scalar(select(Firm.name).where(Firm.id == contact.firm_id))
+    found = await ContactRepository(session, principal.firm_id).with_firm_name(principal.id)
+    assert found is not None  # current_contact just loaded it
+    contact, firm_name = found
     set_etag(request, response, contact.version)
     return PortalMe(
         id=contact.id,
         firm_id=contact.firm_id,
-        firm_name=firm_name or "",
+        firm_name=firm_name,
         name=contact.name,
         email=contact.email,
         phone=contact.phone,
     )
-
-
-async def _portal_entities(
-    session: AsyncSession, principal: Principal, rows: list[Entity]
-) -> list[PortalEntity]:
-    roles = dict(
-        (
-            await session.execute(
-                select(EntityContact.entity_id, EntityContact.role).where(
-                    EntityContact.contact_id == principal.id,
-                    EntityContact.entity_id.in_([e.id for e in rows]),
-                )
-            )
-        ).all()
-    )
-    return [
-        PortalEntity(
-            id=e.id,
-            name=e.name,
-            kind=e.kind,
-            role="contributor" if roles.get(e.id) == "contributor" else "viewer",
-            responsible_name=e.owner.display_name if e.owner is not None else None,
-        )
-        for e in rows
-    ]
 
 
 @router.get(
@@ -186,11 +153,10 @@ async def list_entities(
     page: PageDep,
     order_by: str = PORTAL_ENTITY_ORDERING.param(),
 ) -> PortalEntityPage:
-    rows, cursor = await paginate(
-        session, portal_entities(principal), page, PORTAL_ENTITY_ORDERING, order_by
-    )
+    entities = EntityRepository(session, principal)
+    rows, cursor = await entities.page(entities.readable(), page, PORTAL_ENTITY_ORDERING, order_by)
     return PortalEntityPage(
-        items=await _portal_entities(session, principal, list(rows)), next_cursor=cursor
+        items=await portal_entities(session, principal, list(rows)), next_cursor=cursor
     )
 
 
@@ -205,43 +171,7 @@ async def get_entity(
     request: Request, response: Response, session: SessionDep, context: CanSeePortalEntity
 ) -> PortalEntity:
     set_etag(request, response, context.entity.version)
-    return (await _portal_entities(session, context.principal, [context.entity]))[0]
-
-
-async def _portal_discussions(
-    session: AsyncSession, principal: Principal, rows: list[Discussion]
-) -> list[PortalDiscussion]:
-    if not rows:
-        return []
-    repository = DiscussionRepository(session, principal.firm_id)
-    groups = await repository.groups_of([d.id for d in rows], member=principal.id)
-    attachments = await repository.attachments_of(
-        discussion_ids=[d.id for d in rows], url=PORTAL_FILE_URL
-    )
-    group_ids = list({g.id for refs in groups.values() for g in refs})
-    members = await GroupRepository(session, principal.firm_id).members_of(group_ids)
-    return [
-        PortalDiscussion(
-            id=d.id,
-            entity_id=d.entity_id,
-            subject=d.subject,
-            body=d.body,
-            groups=[
-                PortalGroup(
-                    id=g.id,
-                    name=g.name,
-                    members=[PortalPerson(name=c.name, email=c.email) for c in members[g.id]],
-                )
-                for g in groups.get(d.id, [])
-            ],
-            created_by_name=d.created_by_name,
-            last_comment_at=d.last_comment_at,
-            attachments=attachments.get(d.id, []),
-            created_at=d.created_at,
-            updated_at=d.updated_at,
-        )
-        for d in rows
-    ]
+    return (await portal_entities(session, context.principal, [context.entity]))[0]
 
 
 @router.get(
@@ -259,12 +189,10 @@ async def list_discussions(
 ) -> PortalDiscussionPage:
     principal = context.principal
     repository = DiscussionRepository(session, principal.firm_id)
-    statement = repository.for_contact(principal.id).where(
-        Discussion.entity_id == context.entity.id
-    )
+    statement = repository.readable_by(principal).where(Discussion.entity_id == context.entity.id)
     rows, cursor = await repository.page(statement, page, DISCUSSION_ORDERING, order_by)
     return PortalDiscussionPage(
-        items=await _portal_discussions(session, principal, list(rows)), next_cursor=cursor
+        items=await portal_discussions(session, principal, list(rows)), next_cursor=cursor
     )
 
 
@@ -279,33 +207,7 @@ async def get_discussion(
     request: Request, response: Response, session: SessionDep, context: CanSeePortalDiscussion
 ) -> PortalDiscussion:
     set_etag(request, response, context.discussion.version)
-    return (await _portal_discussions(session, context.principal, [context.discussion]))[0]
-
-
-async def _comments(
-    session: AsyncSession, principal: Principal, rows: list[DiscussionComment]
-) -> list[PortalComment]:
-    if not rows:
-        return []
-    attachments = await DiscussionRepository(session, principal.firm_id).attachments_of(
-        comment_ids=[c.id for c in rows], url=PORTAL_FILE_URL
-    )
-    return [_comment(c, principal, attachments.get(c.id, [])) for c in rows]
-
-
-def _comment(
-    comment: DiscussionComment, principal: Principal, attachments: list[AttachmentRead]
-) -> PortalComment:
-    return PortalComment(
-        id=comment.id,
-        discussion_id=comment.discussion_id,
-        author_kind=comment.author_kind,
-        author_name=comment.author_name,
-        mine=comment.author_kind == "contact" and comment.author_id == principal.id,
-        body=comment.body,
-        attachments=attachments,
-        created_at=comment.created_at,
-    )
+    return (await portal_discussions(session, context.principal, [context.discussion]))[0]
 
 
 @router.get(
@@ -323,10 +225,8 @@ async def list_comments(
 ) -> PortalCommentPage:
     principal = context.principal
     repository = DiscussionRepository(session, principal.firm_id)
-    rows, cursor = await paginate(
-        session, repository.comments(context.discussion.id), page, COMMENT_ORDERING, order_by
-    )
-    items = await _comments(session, principal, list(rows))
+    rows, cursor = await repository.comments_page(context.discussion.id, page, order_by)
+    items = await portal_comments(session, principal, list(rows))
     return PortalCommentPage(items=items, next_cursor=cursor)
 
 
@@ -348,4 +248,4 @@ async def create_comment(
         session, context.principal, context.discussion, body
     )
     created(response, f"/v1/portal/discussions/{context.discussion.id}/comments")
-    return (await _comments(session, context.principal, [comment]))[0]
+    return (await portal_comments(session, context.principal, [comment]))[0]

@@ -1,40 +1,112 @@
-"""What a contact sees in the portal, as queries (one rule each, in one place).
+"""What a contact sees in the portal, composed from the domains' repositories (no SQL here).
 
-``portal_files``: on every entity the contact has access to, the files staff shared with
-contacts and the files contacts uploaded (``files.repository.visible_to_contacts``), plus
-every file attached to a discussion the contact can read
-(``discussions.repository.attached_for_contact``), shared or not.
+Every visibility rule is one ``readable_by(principal)`` of the domain that owns the rows:
+``entities.repository.readable_entities`` (the entities a contact was granted),
+``files.repository.FileRepository.readable_by`` (what is shared on those entities, plus the
+files attached to the discussions it reads) and
+``discussions.repository.DiscussionRepository.readable_by`` (shared with one of its groups).
+The functions below turn the rows the routes found into the contact's read models.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.contacts.models import EntityContact
+from practice_api.contacts.repository import GrantRepository, GroupRepository
 from practice_api.core.principals import Principal
-from practice_api.discussions.repository import attached_for_contact
-from practice_api.files.models import FileDocument
-from practice_api.files.repository import FileRepository, visible_to_contacts
+from practice_api.discussions.models import Discussion, DiscussionComment
+from practice_api.discussions.repository import DiscussionRepository
+from practice_api.discussions.schemas import AttachmentRead
+from practice_api.entities.models import Entity
+from practice_api.portal.schemas import (
+    PortalComment,
+    PortalDiscussion,
+    PortalEntity,
+    PortalGroup,
+    PortalPerson,
+)
+
+PORTAL_FILE_URL = "/v1/portal/files/{}/content"
 
 
-def portal_files(session: AsyncSession, principal: Principal) -> Select[FileDocument]:
-    """The files shared with the contact, on every entity it has access to, and the files
-    attached to the discussions it can read."""
-    return (
-        FileRepository(session, principal.firm_id)
-        .readable()
-        .where(
-            or_(
-                and_(
-                    FileDocument.entity_id.in_(
-                        select(EntityContact.entity_id).where(
-                            EntityContact.contact_id == principal.id
-                        )
-                    ),
-                    visible_to_contacts(),
-                ),
-                FileDocument.id.in_(attached_for_contact(principal.id)),
-            )
+async def portal_entities(
+    session: AsyncSession, principal: Principal, rows: list[Entity]
+) -> list[PortalEntity]:
+    """The entities as the contact sees them, with its role on each (one statement)."""
+    roles = await GrantRepository(session, principal.firm_id).roles_of(
+        principal.id, [e.id for e in rows]
+    )
+    return [
+        PortalEntity(
+            id=e.id,
+            name=e.name,
+            kind=e.kind,
+            role=roles.get(e.id, "viewer"),
+            responsible_name=e.owner.display_name if e.owner is not None else None,
         )
+        for e in rows
+    ]
+
+
+async def portal_discussions(
+    session: AsyncSession, principal: Principal, rows: list[Discussion]
+) -> list[PortalDiscussion]:
+    """The discussions with the contact's groups in them, their members and attachments."""
+    if not rows:
+        return []
+    repository = DiscussionRepository(session, principal.firm_id)
+    groups = await repository.groups_of([d.id for d in rows], member=principal.id)
+    attachments = await repository.attachments_of(
+        discussion_ids=[d.id for d in rows], url=PORTAL_FILE_URL
+    )
+    group_ids = list({g.id for refs in groups.values() for g in refs})
+    members = await GroupRepository(session, principal.firm_id).members_of(group_ids)
+    return [
+        PortalDiscussion(
+            id=d.id,
+            entity_id=d.entity_id,
+            subject=d.subject,
+            body=d.body,
+            groups=[
+                PortalGroup(
+                    id=g.id,
+                    name=g.name,
+                    members=[PortalPerson(name=c.name, email=c.email) for c in members[g.id]],
+                )
+                for g in groups.get(d.id, [])
+            ],
+            created_by_name=d.created_by_name,
+            last_comment_at=d.last_comment_at,
+            attachments=attachments.get(d.id, []),
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+        )
+        for d in rows
+    ]
+
+
+async def portal_comments(
+    session: AsyncSession, principal: Principal, rows: list[DiscussionComment]
+) -> list[PortalComment]:
+    """Comments with their attachments (one statement), ``mine`` for the contact's own."""
+    if not rows:
+        return []
+    attachments = await DiscussionRepository(session, principal.firm_id).attachments_of(
+        comment_ids=[c.id for c in rows], url=PORTAL_FILE_URL
+    )
+    return [_comment(c, principal, attachments.get(c.id, [])) for c in rows]
+
+
+def _comment(
+    comment: DiscussionComment, principal: Principal, attachments: list[AttachmentRead]
+) -> PortalComment:
+    return PortalComment(
+        id=comment.id,
+        discussion_id=comment.discussion_id,
+        author_kind=comment.author_kind,
+        author_name=comment.author_name,
+        mine=comment.author_kind == "contact" and comment.author_id == principal.id,
+        body=comment.body,
+        attachments=attachments,
+        created_at=comment.created_at,
     )

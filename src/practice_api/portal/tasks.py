@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.access.matrix import RULES
 from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.access import contact_role
 from practice_api.contacts.models import EntityContact
+from practice_api.contacts.repository import GrantRepository
 from practice_api.core.errors import (
     Conflict,
     Forbidden,
@@ -628,7 +628,8 @@ async def upload_task_input(
 ) -> PortalTaskInput:
     slot = await session.get(TaskInput, input_id)
     task = await session.get(Task, slot.task_id) if slot else None
-    role = await contact_role(session, principal, task.entity_id) if task else None
+    grants = GrantRepository(session, principal.firm_id)
+    role = await grants.role_of(principal.id, task.entity_id) if task else None
     if slot is None or task is None or role is None or task.firm_id != principal.firm_id:
         raise NotFound("No input slot with that id.", code="task_input_not_found")
     if task.status != "open":

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.pagination import Ordering
 from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository
-from practice_api.entities.models import Entity
-from practice_api.entities.visibility import staff_visibility
+from practice_api.entities.repository import readable_entity_ids
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.tasks.models import (
     Task,
@@ -87,13 +86,7 @@ class TaskRepository(FirmScopedRepository[Task]):
         """The tasks ``principal`` (staff) may read: on entities it sees."""
         statement = self.readable()
         if not principal.is_admin:
-            statement = statement.where(
-                Task.entity_id.in_(
-                    select(Entity.id).where(
-                        Entity.firm_id == principal.firm_id, staff_visibility(principal)
-                    )
-                )
-            )
+            statement = statement.where(Task.entity_id.in_(readable_entity_ids(principal)))
         return statement
 
     @staticmethod
