@@ -205,13 +205,7 @@ NO_SQL_TIERS = ("portal",)
 # module never goes here).
 SQL_EXCEPTIONS: frozenset[str] = frozenset(
     {
-        "practice_api.file_requests.policy",
-        "practice_api.file_requests.router",
-        "practice_api.health.router",
-        "practice_api.portal.file_requests",
         "practice_api.portal.tasks",
-        "practice_api.tasks.policy",
-        "practice_api.tasks.router",
     }
 )
 

@@ -161,17 +161,27 @@ def child_policy(
     load: Callable[[AsyncSession, Parent, uuid.UUID], Awaitable[Child | None]],
     build: Callable[[Parent, Child], Ctx],
     not_found: Callable[[], AppError],
+    allowed: tuple[str, Callable[[AsyncSession, Ctx], Awaitable[bool]]] | None = None,
 ) -> Callable[..., Awaitable[Ctx]]:
     """A dependency for an object that belongs to another (a share, a contact's grant, a
     group or a discussion of an entity): the parent's policy decides who may (its row), then
-    ``load`` finds the child under that parent (``None``: 404 ``not_found``)."""
+    ``load`` finds the child under that parent (``None``: 404 ``not_found``).
+
+    ``allowed=(action, condition)``: a further condition of the row ``action`` checked once
+    the child is found (404 first), refused with that row's 403 (a portal contact's role).
+    """
+    rule = rule_for(allowed[0], RULES[allowed[0]].scope) if allowed is not None else None
 
     async def policy(**kwargs: Any) -> Ctx:
         context: Parent = kwargs["context"]
-        child = await load(kwargs["session"], context, kwargs[param])
+        session: AsyncSession = kwargs["session"]
+        child = await load(session, context, kwargs[param])
         if child is None:
             raise not_found()
-        return build(context, child)
+        built = build(context, child)
+        if allowed is not None and rule is not None and not await allowed[1](session, built):
+            raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
+        return built
 
     _named(
         policy,
@@ -181,6 +191,7 @@ def child_policy(
             _parameter("session", SessionDep),
             _parameter("context", Annotated[Any, Depends(parent)]),
         ],
+        *((allowed[0],) if allowed is not None else ()),
     )
     return policy
 

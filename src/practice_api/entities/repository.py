@@ -187,11 +187,28 @@ class EntityRepository(FirmScopedRepository[Entity]):
 
 
 class FirmEntities:
-    """Firm-wide entity queries for owner-list maintenance (admins only call these)."""
+    """Firm-wide entity queries, past any caller's visibility: owner-list maintenance (admins
+    only call these), and the entity of a row the caller already reached (its row decides)."""
 
     def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
         self.session = session
         self.firm_id = firm_id
+
+    async def get(self, entity_id: uuid.UUID) -> Entity | None:
+        """The firm's entity (from the session when already loaded)."""
+        entity = await self.session.get(Entity, entity_id)
+        return entity if entity is not None and entity.firm_id == self.firm_id else None
+
+    async def names(self, entity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of the firm's entities, in one statement."""
+        if not entity_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Entity.id, Entity.name).where(
+                Entity.firm_id == self.firm_id, Entity.id.in_(entity_ids)
+            )
+        )
+        return {entity_id: name for entity_id, name in rows}
 
     async def owned_by(
         self, owner_id: uuid.UUID, entity_ids: Sequence[uuid.UUID] | None = None

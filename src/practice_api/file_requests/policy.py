@@ -21,7 +21,7 @@ from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext, entity_policy
-from practice_api.entities.repository import entity_not_found
+from practice_api.entities.repository import FirmEntities, entity_not_found
 from practice_api.entities.visibility import AccessLevel, entity_access
 from practice_api.file_requests.models import FileRequest, FileRequestItem
 from practice_api.file_requests.repository import get_item, get_readable, request_not_found
@@ -45,7 +45,7 @@ async def _readable(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> tuple[FileRequest, Entity] | None:
     request = await get_readable(session, principal, request_id)  # 404 when not visible
-    entity = await session.get(Entity, request.entity_id)
+    entity = await FirmEntities(session, principal.firm_id).get(request.entity_id)
     return (request, entity) if entity is not None else None
 
 

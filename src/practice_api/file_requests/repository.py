@@ -9,12 +9,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact
 from practice_api.core.errors import NotFound
-from practice_api.core.pagination import Ordering
+from practice_api.core.pagination import Ordering, PageParams, decode_cursor, encode_cursor
 from practice_api.core.principals import Principal
 from practice_api.core.time import local_today
 from practice_api.entities.repository import readable_entity_ids
@@ -54,13 +54,14 @@ def item_not_found() -> NotFound:
 def readable_by(principal: Principal) -> Select[FileRequest]:
     """The requests ``principal`` may read, as one statement."""
     statement = select(FileRequest).where(FileRequest.firm_id == principal.firm_id)
-    if principal.kind == "contact":
+    if principal.kind == "contact":  # addressed to it, on an entity it still has access to
         return statement.where(
             FileRequest.id.in_(
                 select(FileRequestRecipient.request_id).where(
                     FileRequestRecipient.contact_id == principal.id
                 )
-            )
+            ),
+            FileRequest.entity_id.in_(readable_entity_ids(principal)),
         )
     if principal.kind != "staff":
         return statement.where(false())
@@ -123,13 +124,73 @@ def is_overdue(request: FileRequest, today: dt.date) -> bool:
     )
 
 
+async def find_readable(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> FileRequest | None:
+    found: FileRequest | None = await session.scalar(
+        readable_by(principal).where(FileRequest.id == request_id)
+    )
+    return found
+
+
 async def get_readable(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> FileRequest:
-    found = await session.scalar(readable_by(principal).where(FileRequest.id == request_id))
+    found = await find_readable(session, principal, request_id)
     if found is None:
         raise request_not_found()
     return found
+
+
+WAITING_FIRST = "waiting_first"
+
+
+async def waiting_first_page(
+    session: AsyncSession, principal: Principal, params: PageParams
+) -> tuple[list[FileRequest], str | None]:
+    """A page of ``readable_by(principal)``: requests waiting for an upload first, then
+    newest first (a keyset cursor over both)."""
+    statement = readable_by(principal)
+    if params.cursor:
+        key, last_id = decode_cursor(params.cursor, WAITING_FIRST, str)
+        waiting_text, _, created_text = str(key).partition("|")
+        waiting, created_at = waiting_text == "1", dt.datetime.fromisoformat(created_text)
+        after_same = or_(
+            FileRequest.created_at < created_at,
+            and_(FileRequest.created_at == created_at, FileRequest.id < last_id),
+        )
+        condition = (
+            or_(FileRequest.waiting.is_(False), and_(FileRequest.waiting.is_(True), after_same))
+            if waiting
+            else and_(FileRequest.waiting.is_(False), after_same)
+        )
+        statement = statement.where(condition)
+    rows = list(
+        (
+            await session.scalars(
+                statement.order_by(
+                    FileRequest.waiting.desc(), FileRequest.created_at.desc(), FileRequest.id.desc()
+                ).limit(params.limit + 1)
+            )
+        ).all()
+    )
+    cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        key = f"{int(last.waiting)}|{last.created_at.isoformat()}"
+        cursor = encode_cursor(WAITING_FIRST, key, last.id)
+    return rows, cursor
+
+
+async def count_waiting(session: AsyncSession, principal: Principal) -> int:
+    """How many of ``readable_by(principal)`` wait for an upload."""
+    total = await session.scalar(
+        select(func.count()).select_from(
+            readable_by(principal).where(FileRequest.waiting.is_(True)).subquery()
+        )
+    )
+    return int(total or 0)
 
 
 async def counts_of(
@@ -184,14 +245,21 @@ async def items_of(session: AsyncSession, request_id: uuid.UUID) -> list[FileReq
     return list(rows.all())
 
 
-async def get_item(
+async def find_item(
     session: AsyncSession, request: FileRequest, item_id: uuid.UUID
-) -> FileRequestItem:
-    item = await session.scalar(
+) -> FileRequestItem | None:
+    item: FileRequestItem | None = await session.scalar(
         select(FileRequestItem).where(
             FileRequestItem.id == item_id, FileRequestItem.request_id == request.id
         )
     )
+    return item
+
+
+async def get_item(
+    session: AsyncSession, request: FileRequest, item_id: uuid.UUID
+) -> FileRequestItem:
+    item = await find_item(session, request, item_id)
     if item is None:
         raise item_not_found()
     return item

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import Forbidden, NotFound, problem_responses
@@ -58,7 +57,7 @@ from practice_api.file_requests.schemas import (
     RequestStatus,
     ReturnBody,
 )
-from practice_api.files.models import FileDocument, StoredFile
+from practice_api.files.repository import FileRepository
 from practice_api.files.transfer import DOWNLOAD_RESPONSES, StorageDep, send_file
 from practice_api.reminders import service as reminders
 from practice_api.reminders.schemas import ReminderState
@@ -497,17 +496,8 @@ async def download_item(
     upload = (await latest_uploads(session, [item.id])).get(item.id)
     found = None
     if upload is not None:
-        found = (
-            await session.execute(
-                select(FileDocument, StoredFile)
-                .join(StoredFile, StoredFile.document_id == FileDocument.id)
-                .where(
-                    FileDocument.id == upload.file_id,
-                    FileDocument.deleted_at.is_(None),
-                    StoredFile.number == upload.file_version,
-                )
-            )
-        ).first()
+        files = FileRepository(session, context.context.principal.firm_id)
+        found = await files.live_version(upload.file_id, upload.file_version)
     if found is None:
         raise NotFound("Nothing was sent for this item yet.", code="file_request_item_empty")
     document, stored = found

@@ -140,6 +140,24 @@ class FileRepository(FirmScopedRepository[FileDocument]):
             raise NotFound(f"The file has no version {wanted}.", code="file_version_not_found")
         return found
 
+    async def live_version(
+        self, file_id: uuid.UUID, number: int
+    ) -> tuple[FileDocument, StoredFile] | None:
+        """A file that is not deleted and its version ``number``, in one statement."""
+        found = (
+            await self.session.execute(
+                select(FileDocument, StoredFile)
+                .join(StoredFile, StoredFile.document_id == FileDocument.id)
+                .where(
+                    FileDocument.firm_id == self.firm_id,
+                    FileDocument.id == file_id,
+                    FileDocument.deleted_at.is_(None),
+                    StoredFile.number == number,
+                )
+            )
+        ).first()
+        return None if found is None else (found[0], found[1])
+
     async def versions(
         self, document: FileDocument, params: PageParams, order_by: str | None
     ) -> tuple[Sequence[StoredFile], str | None]:

@@ -6,9 +6,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from practice_api.core.errors import DATABASE_RETRY_AFTER_SECONDS, AppError, problem_responses
+from practice_api.db import ping
 from practice_api.runtime import Runtime, RuntimeDep
 
 router = APIRouter(tags=["health"])
@@ -70,5 +70,4 @@ def _retrieve(task: asyncio.Task[None]) -> None:
 
 
 async def _probe(runtime: Runtime) -> None:
-    async with runtime.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    await ping(runtime.engine)

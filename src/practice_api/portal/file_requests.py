@@ -1,48 +1,50 @@
 """Portal file requests: the requests addressed to the signed-in contact.
 
 Visible: requests the contact is a recipient of, on an entity it still has access to
-(``file_requests.repository.readable_by``); anything else is 404. Only contributors upload
-(a contact demoted to `viewer` gets 403 ``portal_upload_forbidden``). An upload into an
-update item adds the next version of the attached file; into a new-file item it creates a
-file of the entity (then its versions). Uploads stream through the files module (same
-limits, sniffing and storage).
+(``file_requests.repository.readable_by``, the one rule); anything else is 404. Only
+contributors upload: the policy of row ``portal.file_request.upload`` checks the role once
+the item is found (a contact demoted to `viewer` gets 403 ``portal_upload_forbidden``). An
+upload into an update item adds the next version of the attached file; into a new-file item
+it creates a file of the entity (then its versions). Uploads stream through the files
+module (same limits, sniffing and storage).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.matrix import RULES, Level
-from practice_api.access.policy import object_policy, principal_policy
+from practice_api.access.matrix import Level
+from practice_api.access.policy import child_policy, object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.models import EntityContact
 from practice_api.contacts.repository import GrantRepository
-from practice_api.core.errors import Forbidden, NotFound, problem_responses
+from practice_api.core.errors import NotFound, problem_responses
 from practice_api.core.etag import set_etag
 from practice_api.core.http import created
-from practice_api.core.pagination import PageParams, decode_cursor, encode_cursor, page_params
+from practice_api.core.pagination import PageParams, page_params
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
-from practice_api.entities.models import Entity
+from practice_api.entities.repository import FirmEntities
 from practice_api.file_requests import service
 from practice_api.file_requests.models import FileRequest, FileRequestItem
 from practice_api.file_requests.repository import (
+    count_waiting,
     counts_of,
     file_refs,
+    find_item,
+    find_readable,
     firm_today,
     get_item,
     is_overdue,
+    item_not_found,
     items_of,
-    readable_by,
     request_not_found,
+    waiting_first_page,
 )
 from practice_api.file_requests.schemas import (
     PortalFileRequest,
@@ -65,28 +67,10 @@ from practice_api.runtime import RuntimeDep
 router = APIRouter(prefix="/v1/portal/file-requests", tags=["portal"])
 
 
-def portal_requests(principal: Principal) -> Select[FileRequest]:
-    """Addressed to the contact, on an entity it still has access to."""
-    return readable_by(principal).where(
-        FileRequest.entity_id.in_(
-            select(EntityContact.entity_id).where(EntityContact.contact_id == principal.id)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class PortalRequestContext:
     request: FileRequest
     principal: Principal
-
-
-async def _portal_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID
-) -> FileRequest | None:
-    found: FileRequest | None = await session.scalar(
-        portal_requests(principal).where(FileRequest.id == request_id)
-    )
-    return found
 
 
 def _request_context(
@@ -100,7 +84,7 @@ def portal_request_policy(action: str) -> Callable[..., Awaitable[PortalRequestC
         action,
         "portal",
         param="request_id",
-        load=_portal_request,
+        load=find_readable,
         level=contact_level,
         build=_request_context,
         not_found=request_not_found,
@@ -108,13 +92,42 @@ def portal_request_policy(action: str) -> Callable[..., Awaitable[PortalRequestC
     )
 
 
+@dataclass(frozen=True)
+class PortalItemContext:
+    request: FileRequest
+    item: FileRequestItem
+    principal: Principal
+
+
+async def _item(
+    session: AsyncSession, context: PortalRequestContext, item_id: uuid.UUID
+) -> FileRequestItem | None:
+    return await find_item(session, context.request, item_id)
+
+
+def _item_context(context: PortalRequestContext, item: FileRequestItem) -> PortalItemContext:
+    return PortalItemContext(context.request, item, context.principal)
+
+
+async def _contributor(session: AsyncSession, context: PortalItemContext) -> bool:
+    grants = GrantRepository(session, context.principal.firm_id)
+    return await grants.role_of(context.principal.id, context.request.entity_id) == "contributor"
+
+
 portal_request = portal_request_policy("portal.file_request")
 # Only contributors upload: the role is checked once the item is found (404 first).
-portal_request_upload = portal_request_policy("portal.file_request.upload")
+portal_item_upload = child_policy(
+    portal_request_policy("portal.file_request.upload"),
+    param="item_id",
+    load=_item,
+    build=_item_context,
+    not_found=item_not_found,
+    allowed=("portal.file_request.upload", _contributor),
+)
 
 
 CanSeePortalRequest = Annotated[PortalRequestContext, Depends(portal_request)]
-CanUploadToPortalRequest = Annotated[PortalRequestContext, Depends(portal_request_upload)]
+CanUploadToPortalItem = Annotated[PortalItemContext, Depends(portal_item_upload)]
 PortalContact = Annotated[Principal, Depends(principal_policy("portal.self"))]
 
 
@@ -155,13 +168,7 @@ async def _read(
         return []
     today = await firm_today(session, principal.firm_id)
     counts = await counts_of(session, [r.id for r in rows])
-    names = dict(
-        (
-            await session.execute(
-                select(Entity.id, Entity.name).where(Entity.id.in_({r.entity_id for r in rows}))
-            )
-        ).all()
-    )
+    names = await FirmEntities(session, principal.firm_id).names(list({r.entity_id for r in rows}))
     out = []
     for r in rows:
         out.append(
@@ -187,9 +194,6 @@ async def _read(
     return out
 
 
-ORDER = "waiting_first"
-
-
 @router.get(
     "",
     operation_id="portal_file_requests_list",
@@ -205,44 +209,12 @@ async def list_requests(
     principal: PortalContact,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> PortalFileRequestPage:
-    statement = portal_requests(principal)
-    if page.cursor:
-        key, last_id = decode_cursor(page.cursor, ORDER, str)
-        waiting_text, _, created_text = str(key).partition("|")
-        waiting, created_at = waiting_text == "1", dt.datetime.fromisoformat(created_text)
-        after_same = or_(
-            FileRequest.created_at < created_at,
-            and_(FileRequest.created_at == created_at, FileRequest.id < last_id),
-        )
-        condition = (
-            or_(FileRequest.waiting.is_(False), and_(FileRequest.waiting.is_(True), after_same))
-            if waiting
-            else and_(FileRequest.waiting.is_(False), after_same)
-        )
-        statement = statement.where(condition)
-    rows = list(
-        (
-            await session.scalars(
-                statement.order_by(
-                    FileRequest.waiting.desc(), FileRequest.created_at.desc(), FileRequest.id.desc()
-                ).limit(page.limit + 1)
-            )
-        ).all()
-    )
-    cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        last = rows[-1]
-        cursor = encode_cursor(ORDER, f"{int(last.waiting)}|{last.created_at.isoformat()}", last.id)
-    waiting_total = await session.scalar(
-        select(func.count()).select_from(
-            portal_requests(principal).where(FileRequest.waiting.is_(True)).subquery()
-        )
-    )
+    rows, cursor = await waiting_first_page(session, principal, page)
+    waiting_total = await count_waiting(session, principal)
     return PortalFileRequestPage(
         items=await _read(session, principal, rows),
         next_cursor=cursor,
-        waiting=int(waiting_total or 0),
+        waiting=waiting_total,
     )
 
 
@@ -280,16 +252,11 @@ async def upload(
     request: Request,
     response: Response,
     session: SessionDep,
-    context: CanUploadToPortalRequest,
+    context: CanUploadToPortalItem,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalItem:
-    principal, file_request = context.principal, context.request
-    item = await get_item(session, file_request, item_id)
-    grants = GrantRepository(session, principal.firm_id)
-    if await grants.role_of(principal.id, file_request.entity_id) != "contributor":
-        rule = RULES["portal.file_request.upload"]
-        raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
+    principal, file_request, item = context.principal, context.request, context.item
     service.ensure_uploadable(file_request, item)
     received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)

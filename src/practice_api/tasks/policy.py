@@ -20,8 +20,8 @@ from practice_api.access.policy import firm_policy, object_policy
 from practice_api.core.errors import NotFound
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep
-from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext, entity_policy
+from practice_api.entities.repository import FirmEntities
 from practice_api.entities.visibility import entity_access
 from practice_api.tasks.models import Task, TaskInput, TaskOutput, TaskType
 from practice_api.tasks.repository import TaskRepository, TaskTypeRepository
@@ -67,7 +67,7 @@ async def _load_task(
 
 async def _task_level(session: AsyncSession, principal: Principal, task: Task) -> Level | None:
     """The caller's level on the task's entity (``None``: 404 ``task_not_found``)."""
-    entity = await session.get(Entity, task.entity_id)
+    entity = await FirmEntities(session, principal.firm_id).get(task.entity_id)
     return await entity_access(session, principal, entity) if entity else None
 
 
@@ -96,8 +96,10 @@ async def task_input(
     session: SessionDep,
     context: Annotated[TaskContext, Depends(manageable_task)],
 ) -> TaskInput:
-    slot = await session.get(TaskInput, input_id)
-    if slot is None or slot.task_id != context.task.id:
+    slot = await TaskRepository(session, context.principal.firm_id).input_of(
+        context.task.id, input_id
+    )
+    if slot is None:
         raise NotFound("No input slot with that id on this task.", code="task_input_not_found")
     return slot
 
@@ -107,8 +109,10 @@ async def task_output(
     session: SessionDep,
     context: Annotated[TaskContext, Depends(manageable_task)],
 ) -> TaskOutput:
-    output = await session.get(TaskOutput, output_id)
-    if output is None or output.task_id != context.task.id:
+    output = await TaskRepository(session, context.principal.firm_id).output_of(
+        context.task.id, output_id
+    )
+    if output is None:
         raise NotFound(
             "No output document with that id on this task.", code="task_output_not_found"
         )

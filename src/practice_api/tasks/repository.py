@@ -122,6 +122,16 @@ class TaskRepository(FirmScopedRepository[Task]):
             statement = statement.where(Task.period == f.period)
         return statement
 
+    async def input_of(self, task_id: uuid.UUID, input_id: uuid.UUID) -> TaskInput | None:
+        """An input slot of the task (from the session when already loaded)."""
+        slot = await self.session.get(TaskInput, input_id)
+        return slot if slot is not None and slot.task_id == task_id else None
+
+    async def output_of(self, task_id: uuid.UUID, output_id: uuid.UUID) -> TaskOutput | None:
+        """An output document of the task (from the session when already loaded)."""
+        output = await self.session.get(TaskOutput, output_id)
+        return output if output is not None and output.task_id == task_id else None
+
     async def inputs_of(self, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[TaskInput]]:
         out: dict[uuid.UUID, list[TaskInput]] = defaultdict(list)
         if task_ids:

@@ -17,6 +17,7 @@ from practice_api.core.schemas import QueryDate
 from practice_api.core.time import local_today
 from practice_api.db import SessionDep
 from practice_api.entities.models import Entity
+from practice_api.entities.repository import FirmEntities
 from practice_api.files.transfer import StorageDep, receive_upload, upload_body
 from practice_api.files.upload import UploadPolicy
 from practice_api.runtime import RuntimeDep
@@ -508,7 +509,7 @@ async def update_task(
 
 
 async def _entity(session: AsyncSession, task: Task) -> Entity:
-    entity = await session.get(Entity, task.entity_id)
+    entity = await FirmEntities(session, task.firm_id).get(task.entity_id)
     assert entity is not None
     return entity
 
