@@ -2,7 +2,9 @@
 
 ``entity_access`` is the one answer to "what may this principal do with this entity?";
 every entity policy (``entities.policy.entity_policy``) asks it.
-``staff_visibility`` is the same rule as a SQL filter for lists. The two must agree: an
+``staff_visibility`` is the same rule as a SQL filter: the staff branch of
+``entities.repository.readable_entities`` (what a principal may read, the one statement
+every list and every other domain's readable set starts from). The two must agree: an
 entity is visible exactly when its access level is not ``None``.
 
 Levels, strongest first:
