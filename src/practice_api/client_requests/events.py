@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -18,10 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.client_requests.models import ClientRequest, ClientRequestRecipient
+from practice_api.client_requests.notifications import guest_addresses
+from practice_api.client_requests.notifications import (
+    register_link_kinds as register_guest_link_kind,
+)
 from practice_api.contacts.models import Contact, EntityContact
 from practice_api.entities.events import entity_owner_user
 from practice_api.events.catalogue import (
     IN_APP,
+    IN_APP_AND_EMAIL,
     ChangesPayload,
     EventType,
     Recipient,
@@ -30,6 +36,7 @@ from practice_api.events.catalogue import (
 )
 from practice_api.events.links import register_link_kind
 from practice_api.events.registry import EventRegistry
+from practice_api.events.render import add_template_dir
 
 if TYPE_CHECKING:
     from practice_api.events.models import Event
@@ -48,6 +55,12 @@ class ClientRequestPayload(ChangesPayload):
     guest_count: int | None = Field(default=None, description="Guests it is addressed to.")
     question_count: int | None = None
     task_id: uuid.UUID | None = None
+    message: str | None = Field(default=None, description="On send: the message (plain text).")
+    required_count: int | None = Field(default=None, description="On send: required questions.")
+    answer_count: int | None = Field(default=None, description="On submit: questions answered.")
+    task_advanced: bool | None = Field(
+        default=None, description="On submit: the linked task moved to its next stage."
+    )
     note: str | None = Field(default=None, description="On reopen: the staff's note.")
     reason: str | None = Field(default=None, description="On cancel: why.")
 
@@ -109,7 +122,7 @@ TYPES = [
         ClientRequestPayload,
         text("{actor} sent the questionnaire {title}"),
         request_contacts,
-        IN_APP,
+        IN_APP_AND_EMAIL,
         audience_text="the request's portal contacts (guests get the link by e-mail)",
         link="client_request",
     ),
@@ -137,7 +150,7 @@ TYPES = [
         ClientRequestPayload,
         text("{actor} submitted the answers to {title}"),
         staff_side,
-        IN_APP,
+        IN_APP_AND_EMAIL,
         audience_text="the request's creator and responsible (else the entity's responsible)",
         link="client_request",
     ),
@@ -147,7 +160,7 @@ TYPES = [
         ClientRequestPayload,
         text("{actor} reopened the questionnaire {title}"),
         request_contacts,
-        IN_APP,
+        IN_APP_AND_EMAIL,
         audience_text="the request's portal contacts",
         link="client_request",
     ),
@@ -157,7 +170,7 @@ TYPES = [
         ClientRequestPayload,
         text("{actor} completed the questionnaire {title}"),
         staff_side,
-        IN_APP,
+        IN_APP_AND_EMAIL,
         audience_text="the request's creator and responsible (else the entity's responsible)",
         link="client_request",
     ),
@@ -176,6 +189,10 @@ TYPES = [
 
 def register(events: EventRegistry) -> None:
     events.event_types(TYPES)
+    # Guests (recipient kind ``guest``): reminders and notices by e-mail, never in-app.
+    events.address_lookup("guest", guest_addresses)
+    register_guest_link_kind()
+    add_template_dir(Path(__file__).parent / "templates")
     register_link_kind(
         "client_request",
         staff="/clients/{entity_id}/client-requests/{request_id}",

@@ -8,10 +8,11 @@
   logged; staff issue a new link (``POST .../recipients/{rid}/link``), which e-mails it.
   The event itself (webhooks, activity, the portal contacts' e-mail and in-app
   notification) never holds a token.
-* **Guests as recipients of the outbox.** Reminders address guests as ``("guest",
-  recipient_id)``; ``guest_addresses`` tells the dispatcher their name and e-mail (active
-  while their link works and the request waits). Their messages name the firm, never the
-  client, and link to nothing (``events.render``: a ``guest`` reader).
+* **Guests as recipients of the outbox.** Reminders and notices (reopened, cancelled)
+  address guests as ``("guest", recipient_id)``; ``guest_addresses`` tells the dispatcher
+  their name and e-mail (until staff revoke their link). Their messages name the firm,
+  never the client, and link to nothing (``events.render``: a ``guest`` reader): the
+  secret link is only in the e-mail that brought it.
 * **Reminders' open items** (``open_items``, registered by ``register_reminder_source``
   from ``registry.register_all()``): one line per waiting request of each recipient,
   saying how many questions are left.
@@ -43,7 +44,8 @@ from practice_api.events import links, render
 from practice_api.events.addresses import Address
 from practice_api.events.catalogue import normalise_payload
 from practice_api.events.mail import compose, mailer_from_settings
-from practice_api.events.models import Event
+from practice_api.events.models import Delivery, Event
+from practice_api.events.outbox import queue
 from practice_api.firms.models import Firm
 from practice_api.reminders.sources import OpenItem, RecipientKey, register_source
 from practice_api.settings import Settings
@@ -159,24 +161,53 @@ async def email_guest_links(
     after_commit(session, send)
 
 
-# --- guests in the outbox (reminders) -------------------------------------------------------
+# --- guests in the outbox (notices, reminders) ----------------------------------------------
 
 
-async def guest_addresses(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Address]:
-    """Guests' names and e-mails; active while their link works and the request waits."""
-    rows = await session.execute(
-        select(ClientRequestRecipient, ClientRequest.status)
-        .join(ClientRequest, ClientRequest.id == ClientRequestRecipient.request_id)
-        .where(ClientRequestRecipient.id.in_(ids), ClientRequestRecipient.kind == "guest")
-    )
+async def notify_guests(
+    session: AsyncSession, event: Event, request: ClientRequest, *, live_only: bool = True
+) -> int:
+    """Queue ``event``'s e-mail to the request's guests (reopened, cancelled): their
+    messages carry no link (they open theirs) and name the firm, never the client. Returns
+    how many were queued. ``live_only``: only guests whose link still works."""
     now = utcnow()
-    return {
-        recipient.id: Address(
-            recipient.name,
-            recipient.email,
-            link_is_live(recipient, now) and status in OPEN_STATUSES,
+    guests = (
+        await session.scalars(
+            select(ClientRequestRecipient).where(
+                ClientRequestRecipient.request_id == request.id,
+                ClientRequestRecipient.kind == "guest",
+            )
         )
-        for recipient, status in rows
+    ).all()
+    deliveries = [
+        Delivery(
+            firm_id=request.firm_id,
+            event_id=event.id,
+            channel="email",
+            recipient_kind="guest",
+            recipient_id=guest.id,
+        )
+        for guest in guests
+        if not live_only or link_is_live(guest, now)
+    ]
+    queue(session, deliveries)
+    return len(deliveries)
+
+
+
+async def guest_addresses(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Address]:
+    """Guests' names and e-mails; a guest whose link staff revoked hears nothing more (what
+    a reminder lists is the source's choice: only requests that wait, links that work)."""
+    rows = await session.scalars(
+        select(ClientRequestRecipient).where(
+            ClientRequestRecipient.id.in_(ids), ClientRequestRecipient.kind == "guest"
+        )
+    )
+    return {
+        recipient.id: Address(recipient.name, recipient.email, recipient.revoked_at is None)
+        for recipient in rows
     }
 
 

@@ -22,11 +22,11 @@ from practice_api.users.models import User
 if TYPE_CHECKING:
     from practice_api.events.models import Event
 
-# Subscription key -> the event types it covers. Request types join when their domain lands.
+# Subscription key -> the event types it covers (file requests and client requests).
 SUBSCRIPTION_EVENTS: dict[Notification, tuple[str, ...]] = {
     "file_uploaded": ("file.uploaded", "file.version_added"),
-    "response_received": ("file_request.item_submitted",),
-    "request_completed": ("file_request.completed",),
+    "response_received": ("file_request.item_submitted", "client_request.submitted"),
+    "request_completed": ("file_request.completed", "client_request.completed"),
 }
 assert set(SUBSCRIPTION_EVENTS) == set(get_args(Notification)), "map every subscription key"
 

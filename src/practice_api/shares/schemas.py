@@ -58,9 +58,9 @@ Notifications = list[Notification]
 NOTIFICATIONS_DESCRIPTION = (
     "What the shared user is told about for this entity, in-app and by e-mail (their e-mail "
     "frequency, immediately or daily digest, applies). `file_uploaded`: a file or a new "
-    "version was uploaded. `response_received` and `request_completed` are accepted but send "
-    "nothing yet: they take effect when the client-request and file-request domains map their "
-    "event types to them."
+    "version was uploaded. `response_received`: a contact sent a file for a file request, or "
+    "a client request's answers were submitted. `request_completed`: a file request or a "
+    "client request was completed."
 )
 
 
