@@ -194,10 +194,7 @@ async def notify_guests(
     return len(deliveries)
 
 
-
-async def guest_addresses(
-    session: AsyncSession, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Address]:
+async def guest_addresses(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Address]:
     """Guests' names and e-mails; a guest whose link staff revoked hears nothing more (what
     a reminder lists is the source's choice: only requests that wait, links that work)."""
     rows = await session.scalars(

@@ -26,10 +26,10 @@ from practice_api.client_requests.template_schemas import (
 from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.pagination import Ordering
-from practice_api.core.principals import Actor, Principal
+from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.core.time import utcnow
-from practice_api.events.service import changes_between, record_event
+from practice_api.events.service import EventSubject, changes_between
 
 
 class TemplateRepository(FirmScopedRepository[ClientRequestTemplate]):
@@ -62,26 +62,14 @@ TEMPLATE_ORDERING = Ordering(
 )
 
 
-async def _event(
-    session: AsyncSession,
-    name: str,
-    actor: Actor,
-    template: ClientRequestTemplate,
-    **extra: Any,
-) -> None:
-    await record_event(
-        session,
-        type=name,
-        firm_id=template.firm_id,
-        actor=actor,
-        subject=("client_request_template", template.id),
-        payload={
-            "template_id": template.id,
-            "title": template.title,
-            "question_count": len(template.questions or []),
-            **extra,
-        },
-    )
+TEMPLATE: EventSubject[ClientRequestTemplate] = EventSubject(
+    "client_request_template",
+    lambda template: {
+        "template_id": template.id,
+        "title": template.title,
+        "question_count": len(template.questions or []),
+    },
+)
 
 
 async def create(
@@ -99,7 +87,7 @@ async def create(
     )
     session.add(template)
     await session.flush()
-    await _event(session, "client_request_template.created", principal.actor, template)
+    await TEMPLATE.record(session, "client_request_template.created", principal.actor, template)
     return template
 
 
@@ -123,7 +111,7 @@ async def update(
     if not changes:
         return template
     await session.flush()
-    await _event(
+    await TEMPLATE.record(
         session, "client_request_template.updated", principal.actor, template, changes=changes
     )
     return template
@@ -147,7 +135,7 @@ async def set_archived(
     template.archived_at = utcnow() if archived else None
     await session.flush()
     name = "client_request_template.archived" if archived else "client_request_template.unarchived"
-    await _event(session, name, principal.actor, template)
+    await TEMPLATE.record(session, name, principal.actor, template)
     return template
 
 
@@ -172,7 +160,7 @@ async def save_as_template(
     )
     session.add(template)
     await session.flush()
-    await _event(
+    await TEMPLATE.record(
         session,
         "client_request_template.created",
         principal.actor,
