@@ -123,7 +123,9 @@ TYPES = [
         text("{actor} sent the questionnaire {title}"),
         request_contacts,
         IN_APP_AND_EMAIL,
-        audience_text="the request's portal contacts (guests get the link by e-mail)",
+        audience_text="the request's portal contacts (e-mail with the portal link, in-app); "
+        "guests get their secret link by an e-mail sent after the commit, never through the "
+        "outbox",
         link="client_request",
     ),
     EventType(
@@ -151,7 +153,8 @@ TYPES = [
         text("{actor} submitted the answers to {title}"),
         staff_side,
         IN_APP_AND_EMAIL,
-        audience_text="the request's creator and responsible (else the entity's responsible)",
+        audience_text="the request's creator and responsible (else the entity's responsible); "
+        "shared users subscribed to `response_received` (e-mail)",
         link="client_request",
     ),
     EventType(
@@ -161,7 +164,7 @@ TYPES = [
         text("{actor} reopened the questionnaire {title}"),
         request_contacts,
         IN_APP_AND_EMAIL,
-        audience_text="the request's portal contacts",
+        audience_text="the request's portal contacts; its guests by e-mail (without a link)",
         link="client_request",
     ),
     EventType(
@@ -171,7 +174,8 @@ TYPES = [
         text("{actor} completed the questionnaire {title}"),
         staff_side,
         IN_APP_AND_EMAIL,
-        audience_text="the request's creator and responsible (else the entity's responsible)",
+        audience_text="the request's creator and responsible (else the entity's responsible); "
+        "shared users subscribed to `request_completed` (e-mail)",
         link="client_request",
     ),
     EventType(
@@ -181,7 +185,7 @@ TYPES = [
         text("{actor} cancelled the questionnaire {title}"),
         request_contacts,
         IN_APP,
-        audience_text="the request's portal contacts",
+        audience_text="the request's portal contacts (in-app); its guests by e-mail",
         link="client_request",
     ),
 ]
