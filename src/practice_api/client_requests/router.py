@@ -44,6 +44,7 @@ from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, model_page_response, page_params
 from practice_api.core.schemas import QueryDate
 from practice_api.db import SessionDep
+from practice_api.runtime import RuntimeDep
 
 router = APIRouter(tags=["client-requests"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -70,9 +71,13 @@ def _location(request_id: uuid.UUID) -> str:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_request(
-    body: ClientRequestCreate, response: Response, session: SessionDep, context: CanInitiate
+    body: ClientRequestCreate,
+    response: Response,
+    session: SessionDep,
+    context: CanInitiate,
+    runtime: RuntimeDep,
 ) -> ClientRequestRead:
-    issued = await service.create_request(session, context, body)
+    issued = await service.create_request(session, context, body, runtime.settings)
     created(response, _location(issued.request.id), issued.request.version)
     return await read_one(session, context.principal, issued.request, tokens=issued.tokens)
 
@@ -199,10 +204,11 @@ async def update_request(
     response: Response,
     session: SessionDep,
     context: CanManageRequest,
+    runtime: RuntimeDep,
     if_match: IfMatchHeader = None,
 ) -> ClientRequestRead:
     issued = await service.update_request(
-        session, context.request, context.principal, body, if_match
+        session, context.request, context.principal, body, if_match, runtime.settings
     )
     updated(response, issued.request.version)
     return await read_one(session, context.principal, issued.request, tokens=issued.tokens)
@@ -287,9 +293,13 @@ async def revoke_link(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def issue_link(
-    session: SessionDep, context: CanManageRecipient
+    session: SessionDep, context: CanManageRecipient, runtime: RuntimeDep
 ) -> ClientRequestRecipientRead:
     token = await service.new_link(
-        session, context.context.request, context.recipient, context.context.principal
+        session,
+        context.context.request,
+        context.recipient,
+        context.context.principal,
+        runtime.settings,
     )
     return read_recipient(context.recipient, token)

@@ -26,6 +26,7 @@ from practice_api.client_requests.models import (
     ClientRequest,
     ClientRequestRecipient,
 )
+from practice_api.client_requests.notifications import email_guest_links
 from practice_api.client_requests.questions import (
     QuestionModel,
     load_questions,
@@ -56,6 +57,7 @@ from practice_api.entities.policy import EntityContext
 from practice_api.events.service import changes_between, record_event
 from practice_api.reminders import service as reminders
 from practice_api.reminders.schemas import ReminderOverride
+from practice_api.settings import Settings
 
 
 def subject_of(request: ClientRequest) -> tuple[str, uuid.UUID]:
@@ -316,8 +318,26 @@ async def _schedule(
 # --- staff use cases --------------------------------------------------------------------------
 
 
+async def _email_links(
+    session: AsyncSession,
+    settings: Settings | None,
+    request: ClientRequest,
+    issued: dict[uuid.UUID, str],
+    actor: Actor,
+) -> None:
+    """E-mail each guest their new link after the commit (``notifications``)."""
+    if settings is None or not issued:
+        return
+    rows = {r.id: r for r in await recipients_of(session, request.id)}
+    pairs = [(rows[rid], token) for rid, token in issued.items() if rid in rows]
+    await email_guest_links(session, settings, request, pairs, actor)
+
+
 async def create_request(
-    session: AsyncSession, context: EntityContext, data: ClientRequestCreate
+    session: AsyncSession,
+    context: EntityContext,
+    data: ClientRequestCreate,
+    settings: Settings | None = None,
 ) -> Issued:
     principal, entity = context.principal, context.entity
     _check_audience(data.audience, data.contact_ids, data.guests)
@@ -365,6 +385,7 @@ async def create_request(
         guest_count=len(guests or []),
         question_count=len(questions),
     )
+    await _email_links(session, settings, request, issued, principal.actor)
     return Issued(request, issued)
 
 
@@ -377,6 +398,7 @@ async def update_request(
     principal: Principal,
     data: ClientRequestUpdate,
     if_match: str | None,
+    settings: Settings | None = None,
 ) -> Issued:
     check_if_match(if_match, request.version)
     await lock(session, request)
@@ -451,6 +473,7 @@ async def update_request(
             keep_override=override is ...,
         )
         await _event(session, "client_request.updated", principal.actor, request, changes=diff)
+    await _email_links(session, settings, request, issued, principal.actor)
     return Issued(request, issued)
 
 
@@ -551,8 +574,10 @@ async def new_link(
     request: ClientRequest,
     recipient: ClientRequestRecipient,
     principal: Principal,
+    settings: Settings | None = None,
 ) -> str:
-    """A new link for a guest (the old one stops working); the plain token, once."""
+    """A new link for a guest (the old one stops working; e-mailed to the guest after the
+    commit); the plain token, once."""
     _ensure_guest(recipient)
     _ensure_not_closed(request)
     token = tokens.issue_link(recipient, request.link_lifetime_days)
@@ -565,6 +590,7 @@ async def new_link(
         request,
         changes={"link_issued": {"old": None, "new": recipient.email}},
     )
+    await _email_links(session, settings, request, {recipient.id: token}, principal.actor)
     return token
 
 
