@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import Level
 from practice_api.access.policy import firm_policy, object_policy
+from practice_api.contacts.address_book import ContactContext
+from practice_api.contacts.groups import GroupContext
 from practice_api.contacts.models import Contact, ContactGroup, EntityContact
 from practice_api.contacts.repository import ContactRepository, GrantRepository, GroupRepository
-from practice_api.contacts.service import ContactContext, GroupContext
 from practice_api.core.principals import Principal
 from practice_api.entities.policy import EntityContext, entity_child_policy, entity_policy
 from practice_api.entities.visibility import AccessLevel

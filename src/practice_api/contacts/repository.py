@@ -7,17 +7,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from practice_api.contacts.models import (
     Contact,
     ContactGroup,
     ContactGroupMember,
+    ContactSecret,
     EntityContact,
 )
 from practice_api.core.pagination import Ordering
 from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
+from practice_api.core.time import utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import AccessLevel, entity_access_many
 from practice_api.firms.models import Firm
@@ -129,6 +131,19 @@ class ContactRepository(FirmScopedRepository[Contact]):
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def revoke_secrets(self, contact_id: uuid.UUID) -> None:
+        """End the contact's unused links (invitations and resets)."""
+        await self.session.execute(
+            update(ContactSecret)
+            .where(
+                ContactSecret.firm_id == self.firm_id,
+                ContactSecret.contact_id == contact_id,
+                ContactSecret.used_at.is_(None),
+                ContactSecret.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
 
 
 class GrantRepository(FirmScopedRepository[EntityContact]):

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.contacts import service
+from practice_api.contacts import address_book, grants, groups, invitations
 from practice_api.contacts.models import ContactGroup
 from practice_api.contacts.policy import (
     CanAuthorizeContacts,
@@ -97,7 +97,7 @@ async def list_contacts(
 async def create_contact(
     body: ContactCreate, response: Response, session: SessionDep, principal: CanCreateContact
 ) -> ContactRead:
-    contact = await service.create_contact(session, principal, body)
+    contact = await address_book.create_contact(session, principal, body)
     created(response, f"/v1/contacts/{contact.id}", contact.version)
     return ContactRead.build(contact)
 
@@ -129,7 +129,7 @@ async def update_contact(
     context: CanEditContact,
     if_match: IfMatchHeader = None,
 ) -> ContactRead:
-    contact = await service.update_contact(session, context, body, if_match)
+    contact = await address_book.update_contact(session, context, body, if_match)
     updated(response, contact.version)
     return ContactRead.build(contact)
 
@@ -144,7 +144,7 @@ async def update_contact(
 async def delete_contact(
     session: SessionDep, context: CanEditContact, if_match: IfMatchHeader = None
 ) -> Response:
-    await service.delete_contact(session, context, if_match)
+    await address_book.delete_contact(session, context, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -162,7 +162,7 @@ async def delete_contact(
 async def invite_contact(
     session: SessionDep, runtime: RuntimeDep, context: CanEditContact
 ) -> InvitationRead:
-    contact, expires_at = await service.invite_contact(session, runtime, context)
+    contact, expires_at = await invitations.invite_contact(session, runtime, context)
     return InvitationRead(
         contact_id=contact.id,
         portal_status=contact.portal_status,
@@ -180,7 +180,7 @@ async def invite_contact(
 async def disable_contact(
     response: Response, session: SessionDep, context: CanEditContact
 ) -> ContactRead:
-    contact = await service.disable_contact(session, context)
+    contact = await address_book.disable_contact(session, context)
     updated(response, contact.version)
     return ContactRead.build(contact)
 
@@ -195,7 +195,7 @@ async def disable_contact(
 async def enable_contact(
     response: Response, session: SessionDep, context: CanEditContact
 ) -> ContactRead:
-    contact = await service.enable_contact(session, context)
+    contact = await address_book.enable_contact(session, context)
     updated(response, contact.version)
     return ContactRead.build(contact)
 
@@ -257,7 +257,7 @@ async def put_entity_contact(
     session: SessionDep,
     context: CanAuthorizeContacts,
 ) -> EntityContactRead:
-    grant, new = await service.put_grant(session, context, contact_id, body)
+    grant, new = await grants.put_grant(session, context, contact_id, body)
     if new:
         response.status_code = status.HTTP_201_CREATED
         created(response, f"/v1/entities/{grant.entity_id}/contacts/{grant.contact_id}")
@@ -276,7 +276,7 @@ async def delete_entity_contact(
     session: SessionDep, found: CanRevokeGrant, if_match: IfMatchHeader = None
 ) -> Response:
     context, grant = found
-    await service.delete_grant(session, context, grant, if_match)
+    await grants.delete_grant(session, context, grant, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -322,7 +322,7 @@ async def list_groups(
 async def create_group(
     body: ContactGroupCreate, response: Response, session: SessionDep, context: CanManageContacts
 ) -> ContactGroupRead:
-    group = await service.create_group(session, context, body)
+    group = await groups.create_group(session, context, body)
     created(response, f"/v1/entities/{group.entity_id}/contact-groups/{group.id}", group.version)
     return (await _read_groups(session, [group]))[0]
 
@@ -355,7 +355,7 @@ async def update_group(
     context: CanManageGroup,
     if_match: IfMatchHeader = None,
 ) -> ContactGroupRead:
-    group = await service.update_group(session, context, body, if_match)
+    group = await groups.update_group(session, context, body, if_match)
     updated(response, group.version)
     return (await _read_groups(session, [group]))[0]
 
@@ -370,7 +370,7 @@ async def update_group(
 async def delete_group(
     session: SessionDep, context: CanManageGroup, if_match: IfMatchHeader = None
 ) -> Response:
-    await service.delete_group(session, context, if_match)
+    await groups.delete_group(session, context, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -385,7 +385,7 @@ async def delete_group(
 async def add_member(
     contact_id: uuid.UUID, response: Response, session: SessionDep, context: CanManageGroup
 ) -> ContactGroupRead:
-    await service.add_member(session, context, contact_id)
+    await groups.add_member(session, context, contact_id)
     updated(response, context.group.version)
     return (await _read_groups(session, [context.group]))[0]
 
@@ -400,5 +400,5 @@ async def add_member(
 async def remove_member(
     contact_id: uuid.UUID, session: SessionDep, context: CanManageGroup
 ) -> Response:
-    await service.remove_member(session, context, contact_id)
+    await groups.remove_member(session, context, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from practice_api.contacts import service as contacts_service
+from practice_api.contacts import invitations
 from practice_api.contacts.repository import ContactRepository
 from practice_api.core.client_address import client_address
 from practice_api.core.errors import problem_responses
@@ -71,7 +71,7 @@ def _address(request: Request) -> str:
 async def activate(
     body: Activation, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    await contacts_service.activate(session, runtime, body.token, body.password, _address(request))
+    await invitations.activate(session, runtime, body.token, body.password, _address(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -91,7 +91,7 @@ async def activate(
 async def request_reset(
     body: ResetRequest, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    await contacts_service.request_password_reset(
+    await invitations.request_password_reset(
         session, runtime, str(body.email), body.firm_id, _address(request)
     )
     return Response(status_code=status.HTTP_202_ACCEPTED)
@@ -107,9 +107,7 @@ async def request_reset(
 async def reset_password(
     body: PasswordReset, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    await contacts_service.reset_password(
-        session, runtime, body.token, body.password, _address(request)
-    )
+    await invitations.reset_password(session, runtime, body.token, body.password, _address(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
