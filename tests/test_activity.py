@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from practice_api.activity.repository import ActivityFilters, entity_activity
+from practice_api.activity.repository import ActivityFilters, ActivityRepository
 from practice_api.core.pagination import PageParams
 from practice_api.core.principals import Actor
 from practice_api.events.service import record_event
@@ -109,19 +109,20 @@ async def test_entity_activity_is_the_timeline_of_one_entity(api: Api, app: Any)
             )
         await session.commit()
 
-        rows, cursor = await entity_activity(session, firm_id, entity, PageParams(2, None))
+        log = ActivityRepository(session, firm_id)
+        rows, cursor = await log.entity_activity(entity, PageParams(2, None))
         assert [r.type for r in rows] == ["entity.archived", "entity.updated"]
-        rest, end = await entity_activity(session, firm_id, entity, PageParams(2, cursor))
+        rest, end = await log.entity_activity(entity, PageParams(2, cursor))
         assert [r.type for r in rest] == ["entity.created"] and end is None
-        only_updates, _ = await entity_activity(
-            session,
-            firm_id,
+        only_updates, _ = await log.entity_activity(
             entity,
             PageParams(50, None),
             filters=ActivityFilters(types=["entity.updated"]),
         )
         assert [r.payload["changes"]["tax_id"]["new"] for r in only_updates] == ["1"]
-        other_firm, _ = await entity_activity(session, uuid.uuid4(), entity, PageParams(50, None))
+        other_firm, _ = await ActivityRepository(session, uuid.uuid4()).entity_activity(
+            entity, PageParams(50, None)
+        )
         assert other_firm == []
 
     listed = await api.client.get(f"/v1/activity?entity_id={entity}", headers=admin.headers)

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from practice_api.events import repository
 from practice_api.events.dispatcher import Dispatcher
+from practice_api.events.repository import DeliveryRepository
 from practice_api.notifications.models import Notification
 from tests.event_helpers import WebhookReceiver, deliveries
 from tests.helpers import Api
@@ -146,8 +146,8 @@ async def test_dispatcher_dead_after_claim_rows_return_after_the_lease(
 
     # A dispatcher claims everything, then its process "dies": nothing is sent or recorded.
     async with runtime.sessionmaker() as session, session.begin():
-        claimed = await repository.claim_due(
-            session, limit=100, lease_seconds=LEASE, worker="dead", max_attempts=10
+        claimed = await DeliveryRepository(session).claim_due(
+            limit=100, lease_seconds=LEASE, worker="dead", max_attempts=10
         )
     # the new admin's in-app + e-mail; webhooks for user.created and for the endpoint's own
     # webhook_endpoint.created (it subscribed to "*")

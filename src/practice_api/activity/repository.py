@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select
 
-from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.pagination import Ordering, PageParams
+from practice_api.core.repository import FirmScopedRepository
 from practice_api.events.models import Event
 
 ACTIVITY_ORDERING = Ordering(
@@ -27,55 +28,42 @@ class ActivityFilters:
     occurred_before: dt.datetime | None = None
 
 
-def readable(firm_id: uuid.UUID) -> Select[Event]:
-    return select(Event).where(Event.firm_id == firm_id)
+class ActivityRepository(FirmScopedRepository[Event]):
+    """The firm's events read back as its log (``readable()``: the firm's events)."""
 
+    model = Event
 
-def filtered(firm_id: uuid.UUID, filters: ActivityFilters) -> Select[Event]:
-    statement = readable(firm_id)
-    if filters.actor_id is not None:
-        statement = statement.where(Event.actor_id == filters.actor_id)
-    if filters.entity_id is not None:
-        statement = statement.where(Event.entity_id == filters.entity_id)
-    if filters.types:
-        statement = statement.where(Event.type.in_(list(filters.types)))
-    if filters.occurred_after is not None:
-        statement = statement.where(Event.occurred_at >= filters.occurred_after)
-    if filters.occurred_before is not None:
-        statement = statement.where(Event.occurred_at < filters.occurred_before)
-    return statement
+    def filtered(self, filters: ActivityFilters) -> Select[Event]:
+        statement = self.readable()
+        if filters.actor_id is not None:
+            statement = statement.where(Event.actor_id == filters.actor_id)
+        if filters.entity_id is not None:
+            statement = statement.where(Event.entity_id == filters.entity_id)
+        if filters.types:
+            statement = statement.where(Event.type.in_(list(filters.types)))
+        if filters.occurred_after is not None:
+            statement = statement.where(Event.occurred_at >= filters.occurred_after)
+        if filters.occurred_before is not None:
+            statement = statement.where(Event.occurred_at < filters.occurred_before)
+        return statement
 
+    async def firm_activity(
+        self, filters: ActivityFilters, params: PageParams, order_by: str | None = None
+    ) -> tuple[Sequence[Event], str | None]:
+        """One page of the firm's log (``GET /v1/activity``)."""
+        return await self.page(self.filtered(filters), params, ACTIVITY_ORDERING, order_by)
 
-async def firm_activity(
-    session: AsyncSession,
-    firm_id: uuid.UUID,
-    filters: ActivityFilters,
-    params: PageParams,
-    order_by: str | None = None,
-) -> tuple[Sequence[Event], str | None]:
-    """One page of the firm's log (``GET /v1/activity``)."""
-    return await paginate(session, filtered(firm_id, filters), params, ACTIVITY_ORDERING, order_by)
+    async def entity_activity(
+        self,
+        entity_id: uuid.UUID,
+        params: PageParams,
+        order_by: str | None = None,
+        *,
+        filters: ActivityFilters | None = None,
+    ) -> tuple[Sequence[Event], str | None]:
+        """One page of an entity's timeline (``GET /v1/entities/{id}/activity``).
 
-
-async def entity_activity(
-    session: AsyncSession,
-    firm_id: uuid.UUID,
-    entity_id: uuid.UUID,
-    params: PageParams,
-    order_by: str | None = None,
-    *,
-    filters: ActivityFilters | None = None,
-) -> tuple[Sequence[Event], str | None]:
-    """One page of an entity's timeline (``GET /v1/entities/{id}/activity``).
-
-    The caller has already checked that the principal may see the entity.
-    """
-    base = filters or ActivityFilters()
-    scoped = ActivityFilters(
-        actor_id=base.actor_id,
-        entity_id=entity_id,
-        types=base.types,
-        occurred_after=base.occurred_after,
-        occurred_before=base.occurred_before,
-    )
-    return await firm_activity(session, firm_id, scoped, params, order_by)
+        The caller has already checked that the principal may see the entity.
+        """
+        scoped = dataclasses.replace(filters or ActivityFilters(), entity_id=entity_id)
+        return await self.firm_activity(scoped, params, order_by)

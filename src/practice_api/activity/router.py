@@ -5,9 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from practice_api.activity import repository
 from practice_api.activity.policy import CanReadEntityActivity, CanReadFirmActivity
-from practice_api.activity.repository import ACTIVITY_ORDERING, ActivityFilters
+from practice_api.activity.repository import (
+    ACTIVITY_ORDERING,
+    ActivityFilters,
+    ActivityRepository,
+)
 from practice_api.activity.schemas import ActivityPage
 from practice_api.activity.service import activity_page
 from practice_api.core.errors import problem_responses
@@ -52,8 +55,8 @@ async def list_activity(
         occurred_after=occurred_after,
         occurred_before=occurred_before,
     )
-    rows, cursor = await repository.firm_activity(
-        session, principal.firm_id, filters, page, order_by
+    rows, cursor = await ActivityRepository(session, principal.firm_id).firm_activity(
+        filters, page, order_by
     )
     return activity_page(rows, cursor)
 
@@ -75,9 +78,7 @@ async def entity_activity(
         Query(max_length=20, description="Event types (repeat the parameter for several)"),
     ] = None,
 ) -> ActivityPage:
-    rows, cursor = await repository.entity_activity(
-        session,
-        context.principal.firm_id,
+    rows, cursor = await ActivityRepository(session, context.principal.firm_id).entity_activity(
         context.entity.id,
         page,
         order_by,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,25 +22,22 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-class FirmScopedRepository(Generic[M]):
-    """Every read starts from ``readable()``: rows of another firm are simply not found."""
+class Repository(Generic[M]):
+    """One table's SQL; every read starts from ``readable()``.
+
+    This base reads every row: only the tables worked across firms (the outbox's deliveries
+    and the events they carry) use it directly. Every tenant table goes through
+    ``FirmScopedRepository``."""
 
     model: ClassVar[type[Any]]
     not_found_code: ClassVar[str]
     not_found_detail: ClassVar[str]
-    # For rows that belong to another (a share of an entity): the parent's column, and the
-    # column a path names the row by (its id; a contact's grant is named by the contact).
-    parent_key: ClassVar[str] = "entity_id"
-    child_key: ClassVar[str] = "id"
-    # Whether ``taken()`` looks at every firm's rows (staff e-mails: sign-in names are global).
-    unique_across_firms: ClassVar[bool] = False
 
-    def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.firm_id = firm_id
 
     def readable(self) -> Select[M]:
-        return select(self.model).where(self.model.firm_id == self.firm_id)
+        return select(self.model)
 
     def readable_by(self, principal: Principal) -> Select[M]:
         """The rows ``principal`` may read, as one statement: the one place a visibility rule
@@ -59,31 +56,13 @@ class FirmScopedRepository(Generic[M]):
         result = await self.session.scalar(self.readable().where(self.model.id == item_id))
         return result
 
-    async def get_under(self, parent_id: uuid.UUID, child_id: uuid.UUID) -> M | None:
-        """The row named ``child_id`` that belongs to ``parent_id`` (else ``None``)."""
-        result = await self.session.scalar(
-            self.readable().where(
-                getattr(self.model, self.parent_key) == parent_id,
-                getattr(self.model, self.child_key) == child_id,
-            )
-        )
-        return result
-
-    async def taken(self, *, except_id: uuid.UUID | None = None, **values: Any) -> bool:
-        """Whether a row already has these column values (``name=...``, or
-        ``entity_id=..., name=...`` for a name unique per entity), other than ``except_id``.
-
-        The check before a unique column is written, so the caller can answer a clear 409
-        (the unique index still settles a race). It looks past ``readable()`` on purpose:
-        uniqueness holds over the whole firm (or every firm, ``unique_across_firms``), not
-        just over what the caller sees."""
-        columns = [getattr(self.model, name) == value for name, value in values.items()]
-        statement = select(self.model.id).where(*columns)
-        if not self.unique_across_firms:
-            statement = statement.where(self.model.firm_id == self.firm_id)
-        if except_id is not None:
-            statement = statement.where(self.model.id != except_id)
-        return (await self.session.scalar(statement.limit(1))) is not None
+    async def by_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, M]:
+        """The readable rows among ``ids``, by id, in one statement."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(self.readable().where(self.model.id.in_(wanted)))
+        return {cast(Any, row).id: row for row in rows}
 
     @classmethod
     def not_found(cls) -> NotFound:
@@ -112,3 +91,47 @@ class FirmScopedRepository(Generic[M]):
     async def delete(self, item: M) -> None:
         await self.session.delete(item)
         await self.session.flush()
+
+
+class FirmScopedRepository(Repository[M]):
+    """A tenant table: rows of another firm are simply not found."""
+
+    # For rows that belong to another (a share of an entity): the parent's column, and the
+    # column a path names the row by (its id; a contact's grant is named by the contact).
+    parent_key: ClassVar[str] = "entity_id"
+    child_key: ClassVar[str] = "id"
+    # Whether ``taken()`` looks at every firm's rows (staff e-mails: sign-in names are global).
+    unique_across_firms: ClassVar[bool] = False
+
+    def __init__(self, session: AsyncSession, firm_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.firm_id = firm_id
+
+    def readable(self) -> Select[M]:
+        return select(self.model).where(self.model.firm_id == self.firm_id)
+
+    async def get_under(self, parent_id: uuid.UUID, child_id: uuid.UUID) -> M | None:
+        """The row named ``child_id`` that belongs to ``parent_id`` (else ``None``)."""
+        result = await self.session.scalar(
+            self.readable().where(
+                getattr(self.model, self.parent_key) == parent_id,
+                getattr(self.model, self.child_key) == child_id,
+            )
+        )
+        return result
+
+    async def taken(self, *, except_id: uuid.UUID | None = None, **values: Any) -> bool:
+        """Whether a row already has these column values (``name=...``, or
+        ``entity_id=..., name=...`` for a name unique per entity), other than ``except_id``.
+
+        The check before a unique column is written, so the caller can answer a clear 409
+        (the unique index still settles a race). It looks past ``readable()`` on purpose:
+        uniqueness holds over the whole firm (or every firm, ``unique_across_firms``), not
+        just over what the caller sees."""
+        columns = [getattr(self.model, name) == value for name, value in values.items()]
+        statement = select(self.model.id).where(*columns)
+        if not self.unique_across_firms:
+            statement = statement.where(self.model.firm_id == self.firm_id)
+        if except_id is not None:
+            statement = statement.where(self.model.id != except_id)
+        return (await self.session.scalar(statement.limit(1))) is not None

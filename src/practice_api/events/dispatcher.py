@@ -32,6 +32,7 @@ from practice_api.events.addresses import Address, lookup_addresses
 from practice_api.events.channels import CHANNELS, Job, Outcome
 from practice_api.events.mail import Mailer, mailer_from_settings
 from practice_api.events.outbox import NOTIFY_CHANNEL
+from practice_api.events.repository import DeliveryRepository, EventRepository
 from practice_api.settings import Settings
 
 log = logging.getLogger("practice_api.dispatcher")
@@ -195,8 +196,7 @@ class Dispatcher:
         settings = self.settings
         async with self.sessionmaker() as session:
             async with session.begin():
-                claimed = await repository.claim_due(
-                    session,
+                claimed = await DeliveryRepository(session).claim_due(
                     limit=settings.outbox_batch_size,
                     lease_seconds=settings.outbox_lease_seconds,
                     worker=self.name,
@@ -205,7 +205,7 @@ class Dispatcher:
             if not claimed:
                 return []
             async with session.begin():
-                events = await repository.events_by_id(session, [d.event_id for d in claimed])
+                events = await EventRepository(session).by_ids(d.event_id for d in claimed)
                 firms = await repository.firm_names(session, [d.firm_id for d in claimed])
                 zones = await repository.firm_time_zones(session, [d.firm_id for d in claimed])
                 personal = [d for d in claimed if d.channel != "webhook"]
@@ -301,7 +301,8 @@ class Dispatcher:
         now = utcnow()
         async with self.sessionmaker() as session:
             values = self._outcome_values(job, outcome, now)
-            if not await repository.finish(session, job.delivery_id, job.claim_token, **values):
+            deliveries = DeliveryRepository(session)
+            if not await deliveries.finish(job.delivery_id, job.claim_token, **values):
                 await session.rollback()
                 log.warning(
                     "delivery %s: claim lost (lease expired); outcome dropped", job.delivery_id
@@ -328,9 +329,10 @@ class Dispatcher:
             values_of[key] = values
         finished: set[uuid.UUID] = set()
         async with self.sessionmaker() as session:
+            deliveries = DeliveryRepository(session)
             for key, jobs in groups.items():
-                finished |= await repository.finish_many(
-                    session, [(job.delivery_id, job.claim_token) for job in jobs], **values_of[key]
+                finished |= await deliveries.finish_many(
+                    [(job.delivery_id, job.claim_token) for job in jobs], **values_of[key]
                 )
             delivered = [
                 job

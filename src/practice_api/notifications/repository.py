@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.pagination import Ordering, PageParams
+from practice_api.core.repository import FirmScopedRepository
 from practice_api.core.time import utcnow
 from practice_api.notifications.models import Notification, NotificationPreference
 
@@ -17,20 +18,26 @@ NOTIFICATION_ORDERING = Ordering(
 )
 
 
-class NotificationRepository:
+class NotificationRepository(FirmScopedRepository[Notification]):
     """A recipient's own notifications: every read starts from ``readable()``."""
 
+    model = Notification
+    not_found_code = "notification_not_found"
+    not_found_detail = "No notification with that id."
+
     def __init__(self, session: AsyncSession, firm_id: uuid.UUID, kind: str, id: uuid.UUID):
-        self.session = session
-        self.firm_id = firm_id
+        super().__init__(session, firm_id)
         self.kind = kind
         self.recipient_id = id
 
     def readable(self) -> Select[Notification]:
-        return select(Notification).where(
-            Notification.firm_id == self.firm_id,
-            Notification.recipient_kind == self.kind,
-            Notification.recipient_id == self.recipient_id,
+        return (
+            super()
+            .readable()
+            .where(
+                Notification.recipient_kind == self.kind,
+                Notification.recipient_id == self.recipient_id,
+            )
         )
 
     def filtered(self, *, unread: bool | None, type: str | None) -> Select[Notification]:
@@ -43,14 +50,12 @@ class NotificationRepository:
             statement = statement.where(Notification.type == type)
         return statement
 
-    async def page(
+    async def listing(
         self, params: PageParams, order_by: str | None, *, unread: bool | None, type: str | None
     ) -> tuple[Sequence[Notification], str | None]:
+        """One page of the recipient's notifications."""
         statement = self.filtered(unread=unread, type=type)
-        return await paginate(self.session, statement, params, NOTIFICATION_ORDERING, order_by)
-
-    async def get(self, notification_id: uuid.UUID) -> Notification | None:
-        return await self.session.scalar(self.readable().where(Notification.id == notification_id))
+        return await self.page(statement, params, NOTIFICATION_ORDERING, order_by)
 
     async def unread_count(self) -> int:
         count = await self.session.scalar(

@@ -62,7 +62,7 @@ async def list_notifications(
             code="unknown_event_type",
             errors=[ValidationIssue(loc=["query", "type"], msg="unknown event type", type="enum")],
         )
-    rows, cursor = await service.repository(session, principal).page(
+    rows, cursor = await service.repository(session, principal).listing(
         page, order_by, unread=unread, type=type
     )
     return NotificationPage(

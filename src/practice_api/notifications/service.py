@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.core.errors import NotFound, ValidationFailed, ValidationIssue
+from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.principals import Principal
 from practice_api.core.time import utcnow
 from practice_api.events import catalogue
@@ -22,9 +22,7 @@ def repository(session: AsyncSession, principal: Principal) -> NotificationRepos
 async def mark_read(
     session: AsyncSession, principal: Principal, notification_id: uuid.UUID
 ) -> Notification:
-    notification = await repository(session, principal).get(notification_id)
-    if notification is None:
-        raise NotFound("No notification with that id.", code="notification_not_found")
+    notification = await repository(session, principal).get_or_404(notification_id)
     if notification.read_at is None:
         notification.read_at = utcnow()
         await session.flush()
