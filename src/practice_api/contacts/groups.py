@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import ContactGroup, ContactGroupMember
@@ -126,35 +125,26 @@ async def add_member(session: AsyncSession, context: GroupContext, contact_id: u
     if await groups.is_member(group.id, contact_id):
         return False
     session.add(ContactGroupMember(group_id=group.id, contact_id=contact_id))
-    group.updated_at = utcnow()  # bumps the version: the group's ETag covers its members
-    await session.flush()
-    await GROUP.record(
-        session,
-        "contact_group.updated",
-        context.entity.principal.actor,
-        group,
-        added_contact_ids=[contact_id],
-    )
+    await _members_changed(session, context, added_contact_ids=[contact_id])
     return True
 
 
 async def remove_member(
     session: AsyncSession, context: GroupContext, contact_id: uuid.UUID
 ) -> None:
-    group = context.group
-    result = await session.execute(
-        delete(ContactGroupMember).where(
-            ContactGroupMember.group_id == group.id, ContactGroupMember.contact_id == contact_id
-        )
-    )
-    if not getattr(result, "rowcount", 0):
+    if not await GroupRepository(session, context.group.firm_id).remove_member(
+        context.group.id, contact_id
+    ):
         raise NotFound("This contact is not a member of the group.", code="member_not_found")
-    group.updated_at = utcnow()
+    await _members_changed(session, context, removed_contact_ids=[contact_id])
+
+
+async def _members_changed(
+    session: AsyncSession, context: GroupContext, **change: list[uuid.UUID]
+) -> None:
+    group = context.group
+    group.updated_at = utcnow()  # bumps the version: the group's ETag covers its members
     await session.flush()
     await GROUP.record(
-        session,
-        "contact_group.updated",
-        context.entity.principal.actor,
-        group,
-        removed_contact_ids=[contact_id],
+        session, "contact_group.updated", context.entity.principal.actor, group, **change
     )

@@ -22,6 +22,7 @@ from practice_api.core.time import utcnow
 from practice_api.events.service import record_event
 from practice_api.firms.models import Firm
 from practice_api.runtime import Runtime
+from practice_api.settings import Settings
 
 
 async def _new_secret(
@@ -48,6 +49,44 @@ async def _firm_name(session: AsyncSession, firm_id: uuid.UUID) -> str:
     return str(await session.scalar(select(Firm.name).where(Firm.id == firm_id)) or "")
 
 
+# The portal page a link opens, the mail's subject and its body, by purpose.
+_LINK_MAILS = {
+    "invite": ("activate", "Your invitation to the client portal", mail.invitation_body),
+    "reset": ("reset", "Reset your client portal password", mail.reset_body),
+}
+
+
+async def _send_link(
+    session: AsyncSession,
+    settings: Settings,
+    contact: Contact,
+    purpose: str,
+    ttl_seconds: int,
+    *,
+    background: bool = False,
+) -> dt.datetime:
+    """A new link for ``purpose`` (earlier links end), e-mailed once the transaction
+    commits; returns when it expires."""
+    secret, expires_at = await _new_secret(session, contact, purpose, ttl_seconds)
+    page, subject, body = _LINK_MAILS[purpose]
+    firm_name = await _firm_name(session, contact.firm_id)
+    mail.send_after_commit(
+        session,
+        settings,
+        to_name=contact.name,
+        to_address=contact.email,
+        subject=f"[{firm_name}] {subject}",
+        body=body(
+            contact.name,
+            firm_name,
+            mail.portal_link(settings, page, secret),
+            max(1, ttl_seconds // 3600),
+        ),
+        in_background=background,
+    )
+    return expires_at
+
+
 async def invite_contact(
     session: AsyncSession, runtime: Runtime, context: ContactContext
 ) -> tuple[Contact, dt.datetime]:
@@ -67,27 +106,13 @@ async def invite_contact(
             code="contact_without_access",
         )
     settings = runtime.settings
-    secret, expires_at = await _new_secret(
-        session, contact, "invite", settings.portal_invitation_ttl_seconds
+    expires_at = await _send_link(
+        session, settings, contact, "invite", settings.portal_invitation_ttl_seconds
     )
     contact.portal_status = "invited"
     contact.invited_at = utcnow()
     await session.flush()
     await CONTACT.record(session, "contact.invited", context.principal.actor, contact)
-    firm_name = await _firm_name(session, contact.firm_id)
-    mail.send_after_commit(
-        session,
-        settings,
-        to_name=contact.name,
-        to_address=contact.email,
-        subject=f"[{firm_name}] Your invitation to the client portal",
-        body=mail.invitation_body(
-            contact.name,
-            firm_name,
-            mail.portal_link(settings, "activate", secret),
-            max(1, settings.portal_invitation_ttl_seconds // 3600),
-        ),
-    )
     return contact, expires_at
 
 
@@ -137,14 +162,21 @@ def _failing(error: Exception) -> Exception:
     return error
 
 
+async def _spend_link(
+    session: AsyncSession, runtime: Runtime, route: str, token: str, purpose: str, address: str
+) -> Contact:
+    """The contact a link of ``purpose`` names, spending the link (counted per address)."""
+    await _public_rate(session, runtime, route, address)
+    try:
+        return await _spend_secret(session, token, purpose)
+    except NotFound as error:
+        raise _failing(error) from None
+
+
 async def activate(
     session: AsyncSession, runtime: Runtime, token: str, password: str, address: str
 ) -> Contact:
-    await _public_rate(session, runtime, "activate", address)
-    try:
-        contact = await _spend_secret(session, token, "invite")
-    except NotFound as error:
-        raise _failing(error) from None
+    contact = await _spend_link(session, runtime, "activate", token, "invite", address)
     contact.password_hash = await runtime.hasher.ahash(password)
     contact.portal_status = "active"
     contact.activated_at = utcnow()
@@ -169,32 +201,15 @@ async def request_password_reset(
         statement = statement.where(Contact.firm_id == firm_id)
     settings = runtime.settings
     for contact in (await session.scalars(statement.limit(20))).all():
-        secret, _ = await _new_secret(session, contact, "reset", settings.portal_reset_ttl_seconds)
-        firm_name = await _firm_name(session, contact.firm_id)
-        mail.send_after_commit(
-            session,
-            settings,
-            to_name=contact.name,
-            to_address=contact.email,
-            subject=f"[{firm_name}] Reset your client portal password",
-            body=mail.reset_body(
-                contact.name,
-                firm_name,
-                mail.portal_link(settings, "reset", secret),
-                max(1, settings.portal_reset_ttl_seconds // 3600),
-            ),
-            in_background=True,
+        await _send_link(
+            session, settings, contact, "reset", settings.portal_reset_ttl_seconds, background=True
         )
 
 
 async def reset_password(
     session: AsyncSession, runtime: Runtime, token: str, password: str, address: str
 ) -> Contact:
-    await _public_rate(session, runtime, "reset", address)
-    try:
-        contact = await _spend_secret(session, token, "reset")
-    except NotFound as error:
-        raise _failing(error) from None
+    contact = await _spend_link(session, runtime, "reset", token, "reset", address)
     if contact.portal_status != "active":
         raise _failing(_link_invalid())
     contact.password_hash = await runtime.hasher.ahash(password)

@@ -250,6 +250,16 @@ class GroupRepository(FirmScopedRepository[ContactGroup]):
         )
         return found is not None
 
+    async def remove_member(self, group_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
+        """Take a contact out of a group; ``False`` when it was not a member."""
+        result = await self.session.execute(
+            delete(ContactGroupMember).where(
+                ContactGroupMember.group_id == group_id,
+                ContactGroupMember.contact_id == contact_id,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def remove_member_from_entity(self, entity_id: uuid.UUID, contact_id: uuid.UUID) -> None:
         """Take a contact out of every group of an entity (its access was removed)."""
         await self.session.execute(

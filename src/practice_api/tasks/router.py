@@ -13,6 +13,7 @@ from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.principals import Principal
 from practice_api.core.schemas import QueryDate
 from practice_api.core.time import local_today
 from practice_api.db import SessionDep
@@ -23,7 +24,7 @@ from practice_api.files.upload import UploadPolicy
 from practice_api.runtime import RuntimeDep
 from practice_api.tasks import service
 from practice_api.tasks.generation import generate_tasks
-from practice_api.tasks.models import Task, TaskSubscription
+from practice_api.tasks.models import Task, TaskSubscription, TaskType
 from practice_api.tasks.policy import (
     CanCreateTaskTypes,
     CanGenerateTasks,
@@ -178,9 +179,7 @@ async def archive_task_type(
     task_type: ManageableTaskType,
     principal: CanCreateTaskTypes,
 ) -> TaskTypeRead:
-    task_type = await service.set_type_archived(session, principal, task_type, True)
-    updated(response, task_type.version)
-    return TaskTypeRead.model_validate(task_type)
+    return await _set_archived(response, session, task_type, principal, archived=True)
 
 
 @router.post(
@@ -196,7 +195,18 @@ async def unarchive_task_type(
     task_type: ManageableTaskType,
     principal: CanCreateTaskTypes,
 ) -> TaskTypeRead:
-    task_type = await service.set_type_archived(session, principal, task_type, False)
+    return await _set_archived(response, session, task_type, principal, archived=False)
+
+
+async def _set_archived(
+    response: Response,
+    session: AsyncSession,
+    task_type: TaskType,
+    principal: Principal,
+    *,
+    archived: bool,
+) -> TaskTypeRead:
+    task_type = await service.set_type_archived(session, principal, task_type, archived)
     updated(response, task_type.version)
     return TaskTypeRead.model_validate(task_type)
 
