@@ -599,6 +599,7 @@ def main() -> int:
             "PRACTICE_RUN_DISPATCHER": "false",
             "PRACTICE_LOGIN_ATTEMPTS_PER_ADDRESS": "1000000",
             "PRACTICE_LOGIN_FAILURES_PER_ACCOUNT": "1000000",
+            "PRACTICE_RATE_LIMIT_REQUESTS": "1000000000",  # counted, never reached
             "PRACTICE_DATA_DIR": tempfile.mkdtemp(prefix="perf_bench_"),
         }
         uvicorn = [sys.executable, "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools"]

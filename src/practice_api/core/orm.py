@@ -36,6 +36,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(dt.UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # asyncpg already returns timestamptz values as aware UTC datetimes: no per-value
+        # call on PostgreSQL (lists read thousands of them).
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:

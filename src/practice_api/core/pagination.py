@@ -8,8 +8,9 @@ The fast path every list takes (see README, "Performance"):
 
 * the next page is a row-value predicate, ``(key, id) > (:key, :id)``, which the
   database turns into index bounds (every allowed ordering has an index ending in id);
-* a repository may hand ``paginate`` a Core select of the columns the list returns
-  (``select(Model.id, Model.name, ...)``): it gets rows back, not hydrated ORM objects;
+* a repository hands ``paginate_rows`` a select of the columns the list returns
+  (``select(Model.id, Model.name, ...)``, see ``FirmScopedRepository.list_page``): it runs
+  as Core on the session's connection and gives rows, not hydrated ORM objects;
 * ``page_response`` serializes the page once (orjson) into the response, so FastAPI
   neither re-validates nor re-encodes it.
 """
@@ -214,6 +215,30 @@ async def paginate(
     one_entity = _selects_one_entity(statement)
     rows: Sequence[Any] = result.unique().scalars().all() if one_entity else result.all()
     return next_page(query, rows)
+
+
+async def paginate_rows(
+    session: AsyncSession,
+    statement: Select[Any],
+    params: PageParams,
+    ordering: Ordering,
+    order_by: str | None = None,
+) -> tuple[Sequence[Any], str | None]:
+    """The fast path of a list: ``statement`` selects the columns the list returns (labelled
+    as the items' fields); the page runs as a Core statement on the session's connection,
+    with no ORM loading, and its rows read by attribute (``row.name``)."""
+    query = page_query(statement, params, ordering, order_by)
+    return next_page(query, await fetch_rows(session, query.statement))
+
+
+async def fetch_rows(session: AsyncSession, statement: Select[Any]) -> Sequence[Any]:
+    """Run a select of columns as Core on the session's connection: the ORM's execution
+    (events, compile state, row loading) is skipped; pending changes are flushed first."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    rows: Sequence[Any] = (await connection.execute(statement)).all()
+    return rows
 
 
 def next_page(query: PageQuery, rows: Sequence[Any]) -> tuple[Sequence[Any], str | None]:

@@ -9,6 +9,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -133,10 +134,15 @@ class InvalidToken(Exception):
 class TokenCodec:
     """Issues and checks access JWTs. Only the configured algorithm is ever accepted."""
 
+    # Checked tokens remembered (the same string always carries the same claims; expiry is
+    # checked on every use): the caller limit and the principal both read the token.
+    _REMEMBERED = 10_000
+
     def __init__(self, key: str, algorithm: str, ttl_seconds: int) -> None:
         self._key = key
         self._algorithm = algorithm
         self.ttl_seconds = ttl_seconds
+        self._checked: dict[str, AccessClaims] = {}
 
     def issue(
         self, subject: uuid.UUID, kind: PrincipalKind, firm_id: uuid.UUID, session_id: uuid.UUID
@@ -155,6 +161,19 @@ class TokenCodec:
         return str(jwt.encode(claims, self._key, algorithm=self._algorithm))
 
     def decode(self, token: str) -> AccessClaims:
+        claims = self._checked.get(token)
+        if claims is not None:
+            if claims.expires_at > time.time():  # the real clock, as the JWT check reads it
+                return claims
+            del self._checked[token]
+            raise InvalidToken("expired")
+        claims = self._decode(token)
+        if len(self._checked) >= self._REMEMBERED:
+            self._checked.clear()
+        self._checked[token] = claims
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != self._algorithm:

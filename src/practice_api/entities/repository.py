@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -8,7 +9,7 @@ from sqlalchemy import Select, false, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import NotFound
-from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.pagination import Ordering, PageParams, paginate_rows
 from practice_api.core.principals import Principal
 from practice_api.core.repository import FirmScopedRepository, like_pattern
 from practice_api.entities.models import Entity
@@ -62,6 +63,10 @@ _LIST_COLUMNS = (
 # above, it walks the ordering's index (the break-even at a million entities is a few
 # thousand: a page then costs at most ~50 x firm size / visible rows read).
 FEW_VISIBLE_ENTITIES = 2000
+
+
+VISIBILITY_CHOICE_SECONDS = 60.0
+_visibility_choices: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, bool]] = {}
 
 
 def entity_not_found() -> NotFound:
@@ -155,19 +160,30 @@ class EntityRepository(FirmScopedRepository[Entity]):
 
     async def choose_visibility(self) -> None:
         """For a staff user, one bounded count decides how visibility is applied: from the
-        few ids the user sees, or as a filter while walking the ordering's index."""
-        if self.principal.kind == "staff" and not self.principal.is_admin:
-            few = await self.session.scalar(
-                few_visible_entities(self.principal, FEW_VISIBLE_ENTITIES)
-            )
-            self.few_visible = bool(few)
+        few ids the user sees, or as a filter while walking the ordering's index. The choice
+        changes how fast a list is, never what it holds: it is remembered per user for
+        ``VISIBILITY_CHOICE_SECONDS``."""
+        principal = self.principal
+        if principal.kind != "staff" or principal.is_admin:
+            return
+        key = (principal.firm_id, principal.id)
+        now = time.monotonic()
+        remembered = _visibility_choices.get(key)
+        if remembered is not None and remembered[0] > now:
+            self.few_visible = remembered[1]
+            return
+        few = await self.session.scalar(few_visible_entities(principal, FEW_VISIBLE_ENTITIES))
+        self.few_visible = bool(few)
+        if len(_visibility_choices) >= 10_000:
+            _visibility_choices.clear()
+        _visibility_choices[key] = (now + VISIBILITY_CHOICE_SECONDS, self.few_visible)
 
     async def list_page(
         self, statement: Select[Entity], params: PageParams, order_by: str | None
     ) -> tuple[Sequence[Any], str | None]:
         """A page of ``filtered()`` as plain rows (see ``listing``); call
         ``choose_visibility`` before ``filtered``."""
-        return await paginate(
+        return await paginate_rows(
             self.session, self.listing(statement), params, ENTITY_ORDERING, order_by
         )
 

@@ -93,6 +93,8 @@ async def list_entities(
         shared_with_me=shared_with_me,
     )
     rows, cursor = await entities.list_page(statement, page, order_by)
+    if principal.is_admin:
+        return page_response([entity_list_item(row, "admin") for row in rows], cursor)
     return page_response(
         [
             entity_list_item(

@@ -70,30 +70,51 @@ class EntityRead(ReadModel):
 
 
 def entity_list_item(row: Any, access: AccessLevel) -> dict[str, Any]:
-    """One list item, from a row of ``EntityRepository.list_page``: the JSON of
+    """One list item, from a row of ``EntityRepository.list_page`` (its columns in the order
+    of ``ENTITY_LIST_COLUMNS``, then the owner's name and user): the JSON of
     ``EntityRead.build`` without building the model (tests hold the two equal)."""
-    item: dict[str, Any] = {
-        "id": row.id,
-        "name": row.name,
-        "kind": row.kind,
-        "tax_id": row.tax_id,
-        "email": row.email,
-        "phone": row.phone,
-        "address": row.address,
-        "office_id": row.office_id,
-        "status": row.status,
-        "archived_at": row.archived_at,
-        "external_ref": row.external_ref,
-        "notes": row.notes,
-        "owner": {"id": row.owner_id, "name": row.owner_name, "user_id": row.owner_user_id}
-        if row.owner_id is not None
+    (
+        id_,
+        name,
+        kind,
+        tax_id,
+        email,
+        phone,
+        address,
+        office_id,
+        status,
+        archived_at,
+        external_ref,
+        notes,
+        owner_id,
+        created_by_id,
+        created_at,
+        updated_at,
+        owner_name,
+        owner_user_id,
+        *_,
+    ) = row
+    return {
+        "id": id_,
+        "name": name,
+        "kind": kind,
+        "tax_id": tax_id,
+        "email": email,
+        "phone": phone,
+        "address": address,
+        "office_id": office_id,
+        "status": status,
+        "archived_at": archived_at,
+        "external_ref": external_ref,
+        "notes": notes,
+        "owner": {"id": owner_id, "name": owner_name, "user_id": owner_user_id}
+        if owner_id is not None
         else None,
-        "created_by_id": row.created_by_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "created_by_id": created_by_id,
+        "created_at": created_at,
+        "updated_at": updated_at,
         "access": access,
     }
-    return item
 
 
 class EntityPage(Page[EntityRead]):
