@@ -11,15 +11,17 @@ import uuid
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from sqlalchemy import event, func, or_, select
 
 from practice_api.access import principals
-from practice_api.core.pagination import PageParams, encode_cursor, page_query
+from practice_api.core.pagination import Listing, PageParams, encode_cursor, page_query
 from practice_api.core.principals import Principal
 from practice_api.core.repository import like_pattern
 from practice_api.core.security import PasswordHasher, hashing_concurrency
 from practice_api.entities.models import Entity
 from practice_api.entities.repository import ENTITY_ORDERING, EntityRepository
+from tests.contact_helpers import create_contact
 from tests.factories import create_entity, create_owner, owner_for
 from tests.helpers import Actor, Api
 
@@ -250,3 +252,42 @@ async def test_every_allowed_entity_ordering_is_served_by_an_index(
     nodes = await _explain(app, search, enable_seqscan="off", enable_indexscan="off")
     used = {node.get("Index Name") for node in nodes}
     assert {"ix_entities_name_trgm", "ix_entities_tax_id_trgm", "ix_entities_email_trgm"} <= used
+
+
+async def test_listed_items_are_what_the_read_schema_gives(api: Api) -> None:
+    """Lists on the shared fast path (``Listing``: columns in, dicts out, one orjson
+    serialization) give exactly what their single reads give."""
+    admin = await api.sign_up_firm()
+    office = await api.client.post(
+        "/v1/offices", json={"name": "Oslo", "address": "Karl Johans gate 1"}, headers=admin.headers
+    )
+    assert office.status_code == 201, office.text
+    staff = await api.add_staff(admin)
+    contact = await create_contact(api, admin, name="Kari Nordmann", phone="+47 1")
+    assert contact["id"]
+    for path, count in (("/v1/offices", 1), ("/v1/users", 2), ("/v1/contacts", 1)):
+        listed = await api.client.get(path, headers=admin.headers)
+        assert listed.status_code == 200, listed.text
+        items = listed.json()["items"]
+        assert len(items) == count, (path, items)
+        for item in items:
+            single = await api.client.get(f"{path}/{item['id']}", headers=admin.headers)
+            assert single.status_code == 200, single.text
+            assert item == single.json(), path
+    assert staff.user_id in {
+        u["id"] for u in (await api.client.get("/v1/users", headers=admin.headers)).json()["items"]
+    }
+
+
+def test_a_listing_refuses_a_schema_that_is_not_its_columns() -> None:
+    class WithExtra(BaseModel):
+        id: uuid.UUID
+        nickname: str
+
+    with pytest.raises(TypeError, match="nickname"):
+        Listing.of(Entity, WithExtra)
+    assert Listing.of(Entity, EntityIdOnly).keys == ("id",)
+
+
+class EntityIdOnly(BaseModel):
+    id: uuid.UUID

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts import address_book, grants, groups, invitations
-from practice_api.contacts.models import ContactGroup
+from practice_api.contacts.models import Contact, ContactGroup
 from practice_api.contacts.policy import (
     CanAuthorizeContacts,
     CanCreateContact,
@@ -47,7 +47,7 @@ from practice_api.contacts.schemas import (
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.runtime import RuntimeDep
 
@@ -55,6 +55,8 @@ router = APIRouter(tags=["contacts"])
 groups_router = APIRouter(tags=["contact-groups"])
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+CONTACT_LISTING = Listing.of(Contact, ContactRead)
 
 
 # --- the address book -------------------------------------------------------------------
@@ -77,11 +79,13 @@ async def list_contacts(
         uuid.UUID | None, Query(description="Only contacts with access to this entity.")
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Name or e-mail contains")] = None,
-) -> ContactPage:
+) -> Response:
     contacts = ContactRepository(session, principal.firm_id)
     statement = contacts.filtered(q=q, portal_status=portal_status, entity_id=entity_id)
-    rows, cursor = await contacts.page(statement, page, CONTACT_ORDERING, order_by)
-    return ContactPage(items=[ContactRead.build(c) for c in rows], next_cursor=cursor)
+    rows, cursor = await contacts.page_rows(
+        statement, page, CONTACT_ORDERING, order_by, CONTACT_LISTING
+    )
+    return page_response(CONTACT_LISTING.items(rows), cursor)
 
 
 @router.post(

@@ -241,6 +241,50 @@ async def fetch_rows(session: AsyncSession, statement: Select[Any]) -> Sequence[
     return rows
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a list selects and how its rows become items, decided once per list.
+
+    ``Listing.of(Model, ReadSchema)`` is the ordinary case: every field of the read schema
+    is the model's column of the same name, read as is (no validators or serializers on
+    the schema: checked here, at import). ``select`` narrows a ``select(Model)`` of the
+    repository to those columns; ``items`` turns the page's rows into the items' dicts,
+    which ``page_response`` writes once. A list whose items need more (a join, a nested
+    object) selects its own labelled columns and builds its items (entities do).
+    """
+
+    columns: tuple[Any, ...]
+    keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model: type[Any], schema: type[BaseModel]) -> "Listing":
+        table = model.__table__
+        keys = tuple(schema.model_fields)
+        missing = [key for key in keys if key not in table.c]
+        decorators = schema.__pydantic_decorators__
+        custom = [
+            *decorators.field_validators,
+            *decorators.field_serializers,
+            *decorators.model_validators,
+            *decorators.model_serializers,
+            *schema.model_computed_fields,
+        ]
+        if missing or custom:
+            raise TypeError(
+                f"{schema.__name__} is not its model's columns as they are "
+                f"(not columns: {missing}; custom: {custom}): select labelled columns "
+                "and build the items instead"
+            )
+        return cls(columns=tuple(table.c[key] for key in keys), keys=keys)
+
+    def select(self, statement: Select[Any]) -> Select[Any]:
+        return statement.with_only_columns(*self.columns, maintain_column_froms=True)
+
+    def items(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        keys = self.keys
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def next_page(query: PageQuery, rows: Sequence[Any]) -> tuple[Sequence[Any], str | None]:
     """Cut the look-ahead row off and make the cursor of the page's last row."""
     next_cursor = None

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import NotFound
-from practice_api.core.pagination import Ordering, PageParams, paginate
+from practice_api.core.pagination import Listing, Ordering, PageParams, paginate, paginate_rows
 from practice_api.core.principals import Principal
 
 M = TypeVar("M")
@@ -83,6 +83,20 @@ class Repository(Generic[M]):
         order_by: str | None,
     ) -> tuple[Sequence[M], str | None]:
         return await paginate(self.session, statement, params, ordering, order_by)
+
+    async def page_rows(
+        self,
+        statement: Select[M],
+        params: PageParams,
+        ordering: Ordering,
+        order_by: str | None,
+        listing: Listing,
+    ) -> tuple[Sequence[Any], str | None]:
+        """The fast path of a list: ``statement`` (a ``select`` of the model, filtered)
+        narrowed to the listing's columns, one page run as Core; rows, not ORM objects."""
+        return await paginate_rows(
+            self.session, listing.select(statement), params, ordering, order_by
+        )
 
     def add(self, item: M) -> M:
         self.session.add(item)

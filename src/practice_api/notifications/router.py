@@ -3,13 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.events import catalogue
 from practice_api.notifications import service
+from practice_api.notifications.models import Notification
 from practice_api.notifications.policy import CanUseOwnNotifications
 from practice_api.notifications.repository import NOTIFICATION_ORDERING
 from practice_api.notifications.schemas import (
@@ -22,6 +23,8 @@ from practice_api.notifications.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
+
+NOTIFICATION_LISTING = Listing.of(Notification, NotificationRead)
 
 
 def _event_type_enum(schema: dict[str, Any]) -> None:
@@ -55,7 +58,7 @@ async def list_notifications(
             json_schema_extra=_event_type_enum,
         ),
     ] = None,
-) -> NotificationPage:
+) -> Response:
     if type is not None and catalogue.get(type) is None:
         raise ValidationFailed(
             f"Unknown event type {type!r}.",
@@ -63,11 +66,9 @@ async def list_notifications(
             errors=[ValidationIssue(loc=["query", "type"], msg="unknown event type", type="enum")],
         )
     rows, cursor = await service.repository(session, principal).listing(
-        page, order_by, unread=unread, type=type
+        page, order_by, unread=unread, type=type, items=NOTIFICATION_LISTING
     )
-    return NotificationPage(
-        items=[NotificationRead.model_validate(n) for n in rows], next_cursor=cursor
-    )
+    return page_response(NOTIFICATION_LISTING.items(rows), cursor)
 
 
 @router.get(

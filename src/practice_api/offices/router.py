@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.offices import service
+from practice_api.offices.models import Office
 from practice_api.offices.policy import (
     CanCreateOffice,
     CanListOffices,
@@ -21,6 +22,8 @@ from practice_api.offices.repository import OFFICE_ORDERING, OfficeRepository
 from practice_api.offices.schemas import OfficeCreate, OfficePage, OfficeRead, OfficeUpdate
 
 router = APIRouter(prefix="/v1/offices", tags=["offices"])
+
+OFFICE_LISTING = Listing.of(Office, OfficeRead)
 
 
 @router.get(
@@ -35,10 +38,12 @@ async def list_offices(
     principal: CanListOffices,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = OFFICE_ORDERING.param(),
-) -> OfficePage:
+) -> Response:
     offices = OfficeRepository(session, principal.firm_id)
-    rows, cursor = await offices.page(offices.readable(), page, OFFICE_ORDERING, order_by)
-    return OfficePage(items=[OfficeRead.model_validate(o) for o in rows], next_cursor=cursor)
+    rows, cursor = await offices.page_rows(
+        offices.readable(), page, OFFICE_ORDERING, order_by, OFFICE_LISTING
+    )
+    return page_response(OFFICE_LISTING.items(rows), cursor)
 
 
 @router.post(

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.runtime import RuntimeDep
 from practice_api.users import service
+from practice_api.users.models import User
 from practice_api.users.policy import CanCreateUser, CanListUsers, CanManageUsers, CanViewUser
 from practice_api.users.repository import USER_ORDERING, UserRepository
 from practice_api.users.schemas import (
@@ -25,6 +26,8 @@ from practice_api.users.schemas import (
 )
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
+
+USER_LISTING = Listing.of(User, UserRead)
 
 
 @router.get(
@@ -43,11 +46,11 @@ async def list_users(
     office_id: uuid.UUID | None = None,
     is_active: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Name or e-mail contains")] = None,
-) -> UserPage:
+) -> Response:
     users = UserRepository(session, principal.firm_id)
     statement = users.filtered(role=role, office_id=office_id, is_active=is_active, q=q)
-    rows, cursor = await users.page(statement, page, USER_ORDERING, order_by)
-    return UserPage(items=[UserRead.model_validate(u) for u in rows], next_cursor=cursor)
+    rows, cursor = await users.page_rows(statement, page, USER_ORDERING, order_by, USER_LISTING)
+    return page_response(USER_LISTING.items(rows), cursor)
 
 
 @router.post(
