@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,6 +24,16 @@ from tests.helpers import Api, problem
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"rate_limit_requests": 10, "rate_limit_window_seconds": 60}
+
+
+@pytest.fixture(autouse=True)
+def window_just_started() -> Iterator[None]:
+    """Windows are aligned to the clock: each test starts just after one begins, so none
+    ends halfway through a test."""
+    now = utcnow().timestamp()
+    start = (now // 60 + 1) * 60 + 0.1
+    with travel_to(dt.datetime.fromtimestamp(start, dt.UTC)):
+        yield
 
 
 async def test_answers_carry_the_budget_and_429_past_it(api: Api, backend: str) -> None:
