@@ -6,14 +6,52 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Boolean, ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from practice_api.core.errors import NotFound
 from practice_api.core.pagination import Listing, Ordering, PageParams, paginate, paginate_rows
 from practice_api.core.principals import Principal
 
 M = TypeVar("M")
+
+
+class _InIds(ColumnElement[bool]):
+    """``column IN (ids)``, written ``column = ANY(ARRAY(ids))`` on PostgreSQL: the ids are
+    gathered first (an InitPlan) and each row found by the column's index, whatever the
+    planner guesses of how many there are (its guess for ``IN`` can make it hash the whole
+    table instead)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], ids: ColumnElement[Any]) -> None:
+        self.column = column
+        self.ids = ids
+
+
+@compiles(_InIds)
+def _in_ids_default(element: _InIds, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.ids), **kw))
+
+
+@compiles(_InIds, "postgresql")
+def _in_ids_postgresql(element: _InIds, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    ids = compiler.process(element.ids.scalar_subquery(), **kw)
+    return f"{column} = ANY(ARRAY{ids})"
+
+
+def in_ids(column: Any, ids: Any) -> ColumnElement[bool]:
+    """``column`` is one of the ids ``ids`` (a select of one column) selects, looked up by
+    the column's index one id at a time (for a small set of ids)."""
+    return _InIds(column, ids)
 
 
 def like_pattern(text: str) -> str:

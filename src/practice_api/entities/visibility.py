@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, false, func, null, or_, select, un
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.principals import Principal
+from practice_api.core.repository import in_ids
 from practice_api.entities.models import Entity
 from practice_api.owners.models import Owner
 
@@ -85,7 +86,7 @@ def staff_visibility(principal: Principal, *, few: bool = True) -> ColumnElement
     stops after a page. ``EntityRepository.list_page`` picks by counting (bounded).
     """
     if few:
-        return Entity.id.in_(union(*visible_entity_ids(principal)))
+        return in_ids(Entity.id, union(*visible_entity_ids(principal)))
     return or_(
         Entity.owner_id.in_(select(Owner.id).where(Owner.user_id == principal.id)),
         Entity.created_by_id == principal.id,
