@@ -1,7 +1,7 @@
 """The SQL of signing in: who may sign in with an e-mail, sign-in sessions and their refresh
-tokens. Sign-in comes before any firm is known, so this repository is not firm-scoped
-(``core.repository.FirmScopedRepository`` does not fit): every query names the account,
-session or token it is about."""
+tokens. Sign-in comes before any firm is known, so this repository is on the unscoped base
+(``core.repository.Repository``, not ``FirmScopedRepository``): every query names the
+account, session or token it is about."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.models import AuthSession, RefreshToken
 from practice_api.contacts.models import Contact, EntityContact
+from practice_api.core.repository import Repository
 from practice_api.core.time import utcnow
 from practice_api.users.models import User
 
 
-class AuthRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class AuthRepository(Repository[AuthSession]):
+    """Sign-in sessions (``readable()``: every firm's), their refresh tokens, and the staff
+    users and contacts who may sign in."""
+
+    model = AuthSession
 
     async def portal_contacts(self, email: str, firm_id: uuid.UUID | None) -> list[Contact]:
         """Contacts who may sign in with this e-mail: portal active and access to an entity
@@ -51,9 +53,6 @@ class AuthRepository:
         self.session.add(token)
         await self.session.flush()
         return token
-
-    async def get_session(self, session_id: uuid.UUID) -> AuthSession | None:
-        return await self.session.get(AuthSession, session_id)
 
     async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> uuid.UUID | None:
         """Spend an unused, unexpired token in one compare-and-set; its session's id, or

@@ -143,7 +143,7 @@ async def refresh(session: AsyncSession, runtime: Runtime, refresh_token: str) -
     session_id = await repository.spend_refresh_token(token_hash, now)
     if session_id is None:
         await _refused_refresh(repository, token_hash, now)
-    auth_session = await repository.get_session(session_id)
+    auth_session = await repository.get(session_id)
     if (
         auth_session is None
         or auth_session.revoked_at is not None
