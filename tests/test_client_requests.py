@@ -486,3 +486,23 @@ async def test_other_firms_and_unshared_staff_get_404(api: Api, app: Any) -> Non
     )
     # The contact's token opens no staff route.
     problem(await api.client.get(path, headers=f.contact_actor.headers), 403)
+
+
+async def test_overdue_and_an_entity_with_requests_is_archived_not_deleted(
+    api: Api, app: Any
+) -> None:
+    f = await firm_with_contact(api, app)
+    late = (await send(api, f, title="Late", due_date="2020-01-31")).json()
+    await send(api, f, title="Later", due_date="2999-01-31")
+    done = (await send(api, f, title="Done late", due_date="2020-01-31")).json()
+    await answer(app, done["id"], {"name": "Carla"}, submit=True)
+    assert late["overdue"] is True and done["overdue"] is True  # as sent: still open then
+    overdue = await get(api, f.admin, "/v1/client-requests", overdue="true")
+    assert [i["title"] for i in overdue["items"]] == ["Late"]  # submitted: no longer waiting
+    not_overdue = await get(api, f.admin, "/v1/client-requests", overdue="false")
+    assert sorted(i["title"] for i in not_overdue["items"]) == ["Done late", "Later"]
+
+    deleted = await api.client.delete(f"/v1/entities/{f.entity_id}", headers=f.admin.headers)
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["status"] == "archived"
+    assert (await get(api, f.admin, f"/v1/client-requests/{late['id']}"))["title"] == "Late"
