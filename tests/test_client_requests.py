@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from practice_api.client_requests.models import ClientRequest, ClientRequestRecipient
 from practice_api.client_requests.tokens import find_recipient, hash_token
@@ -296,6 +296,27 @@ async def test_lists_filter_and_page(api: Api, app: Any) -> None:
         ),
         422,
     )
+
+    # A fixed number of statements per page, whatever its size (no query per request).
+    engine = app.state.runtime.engine.sync_engine
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    async def listed(limit: int) -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page = await get(api, f.viewer, "/v1/client-requests", limit=limit)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(page["items"])
+
+    assert await listed(1) == 1
+    one = len(statements)
+    assert await listed(50) == 3
+    assert len(statements) == one, statements
 
 
 async def test_edit_while_pending_then_questions_locked_after_the_first_answer(
