@@ -42,10 +42,10 @@ from practice_api.files.schemas import (
 from practice_api.files.transfer import (
     DOWNLOAD_RESPONSES,
     StorageDep,
-    form_flag,
     receive_upload,
     send_file,
     upload_body,
+    upload_new_file,
 )
 from practice_api.files.upload import UploadPolicy
 from practice_api.runtime import RuntimeDep
@@ -82,17 +82,14 @@ async def upload_file(
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> FileRead:
-    principal = context.principal
-    received = await receive_upload(
-        request, session, storage, UploadPolicy.from_settings(runtime.settings)
-    )
-    document, version = await service.add_file(
+    document, version = await upload_new_file(
+        request,
         session,
-        firm_id=principal.firm_id,
+        storage,
+        UploadPolicy.from_settings(runtime.settings),
+        principal=context.principal,
         entity_id=entity_id,
-        actor=principal.actor,
-        received=received,
-        shared_with_contacts=form_flag(received, "shared_with_contacts"),
+        sharing_field="shared_with_contacts",
     )
     created(response, f"/v1/files/{document.id}", document.version)
     return FileRead.of(document, version)

@@ -3,13 +3,14 @@ upload, the download answer (recorded in the activity log) and their OpenAPI pie
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.core.errors import ValidationFailed, ValidationIssue, problem_responses
-from practice_api.core.principals import Actor
+from practice_api.core.principals import Actor, Principal
 from practice_api.core.storage import ObjectStorage
 from practice_api.db import after_rollback
 from practice_api.files import service
@@ -108,6 +109,29 @@ def form_flag(received: ReceivedFile, name: str, default: bool = False) -> bool:
     raise ValidationFailed(
         f"`{name}` must be true or false.",
         errors=[ValidationIssue(loc=["body", name], msg="not a boolean", type="bool_parsing")],
+    )
+
+
+async def upload_new_file(
+    request: Request,
+    session: AsyncSession,
+    storage: ObjectStorage,
+    policy: UploadPolicy,
+    *,
+    principal: Principal,
+    entity_id: uuid.UUID,
+    sharing_field: str | None = None,
+) -> tuple[FileDocument, StoredFile]:
+    """A new file of ``entity_id`` from the request's upload (staff and portal uploads);
+    ``sharing_field`` names the form field that may share it with the portal contacts."""
+    received = await receive_upload(request, session, storage, policy)
+    return await service.add_file(
+        session,
+        firm_id=principal.firm_id,
+        entity_id=entity_id,
+        actor=principal.actor,
+        received=received,
+        shared_with_contacts=form_flag(received, sharing_field) if sharing_field else False,
     )
 
 

@@ -24,15 +24,14 @@ from practice_api.core.http import created
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.core.principals import Principal
 from practice_api.db import SessionDep, writes_on_get
-from practice_api.files import service
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.repository import FILE_ORDERING, FileRepository
 from practice_api.files.transfer import (
     DOWNLOAD_RESPONSES,
     StorageDep,
-    receive_upload,
     send_file,
     upload_body,
+    upload_new_file,
 )
 from practice_api.files.upload import UploadPolicy
 from practice_api.portal.policy import CanSeePortalEntity, CanSeePortalFile, CanUploadToPortalEntity
@@ -102,19 +101,16 @@ async def upload_file(
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalFile:
-    principal = context.principal
-    received = await receive_upload(
-        request, session, storage, UploadPolicy.from_settings(runtime.settings)
-    )
-    document, version = await service.add_file(
+    document, version = await upload_new_file(
+        request,
         session,
-        firm_id=principal.firm_id,
+        storage,
+        UploadPolicy.from_settings(runtime.settings),
+        principal=context.principal,
         entity_id=context.entity.id,
-        actor=principal.actor,
-        received=received,
     )
     created(response, f"/v1/portal/files/{document.id}", document.version)
-    return _portal_file(document, version, principal)
+    return _portal_file(document, version, context.principal)
 
 
 @router.get(
