@@ -14,7 +14,7 @@ from practice_api.core.errors import Conflict
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Principal
 from practice_api.entities.visibility import AccessLevel
-from practice_api.events.service import EventSubject, changes_between
+from practice_api.events.service import EventSubject, apply_changes
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,8 @@ async def update_contact(
         contacts = ContactRepository(session, contact.firm_id)
         if await contacts.taken(email=changes["email"], except_id=contact.id):
             raise _email_taken()
-    before = {name: getattr(contact, name) for name in changes}
-    diff = changes_between(before, changes)
+    diff = apply_changes(contact, changes)
     if diff:
-        for name, value in changes.items():
-            setattr(contact, name, value)
         if "email" in diff:
             # A pending link went to the old address: it must not work any more.
             await ContactRepository(session, contact.firm_id).revoke_secrets(contact.id)

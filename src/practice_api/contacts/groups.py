@@ -14,7 +14,7 @@ from practice_api.core.errors import Conflict, NotFound, ValidationFailed, Valid
 from practice_api.core.etag import check_if_match
 from practice_api.core.time import utcnow
 from practice_api.entities.policy import EntityContext
-from practice_api.events.service import EventSubject, changes_between
+from practice_api.events.service import EventSubject, apply_changes
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,8 @@ async def update_group(
         entity_id=group.entity_id, name=changes["name"], except_id=group.id
     ):
         raise _name_taken()
-    diff = changes_between({k: getattr(group, k) for k in changes}, changes)
+    diff = apply_changes(group, changes)
     if diff:
-        for name, value in changes.items():
-            setattr(group, name, value)
         await session.flush()
         await GROUP.record(
             session, "contact_group.updated", context.entity.principal.actor, group, changes=diff

@@ -26,7 +26,7 @@ from practice_api.discussions.models import (
 from practice_api.discussions.repository import DiscussionRepository
 from practice_api.discussions.schemas import CommentCreate, DiscussionCreate, DiscussionUpdate
 from practice_api.entities.policy import EntityContext
-from practice_api.events.service import EventSubject, changes_between
+from practice_api.events.service import EventSubject, apply_changes
 from practice_api.files.models import FileDocument, StoredFile
 
 
@@ -177,9 +177,7 @@ async def update_discussion(
     check_if_match(if_match, discussion.version)
     changes = data.changes()
     new_groups = changes.pop("group_ids", None)
-    diff = changes_between({k: getattr(discussion, k) for k in changes}, changes)
-    for name, value in changes.items():
-        setattr(discussion, name, value)
+    diff = apply_changes(discussion, changes)
     added: list[uuid.UUID] = []
     current = await group_ids(session, discussion.id)
     if new_groups is not None:

@@ -23,7 +23,14 @@ from practice_api.events.outbox import fan_out
 
 log = logging.getLogger("practice_api.events")
 
-__all__ = ["Actor", "EventSubject", "changes_between", "on_event", "record_event"]
+__all__ = [
+    "Actor",
+    "EventSubject",
+    "apply_changes",
+    "changes_between",
+    "on_event",
+    "record_event",
+]
 
 
 async def record_event(
@@ -133,3 +140,13 @@ def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
         for name, value in after.items()
         if before.get(name) != value
     }
+
+
+def apply_changes(row: Any, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set ``changes`` on ``row``; returns those whose value differed, as
+    ``changes_between`` words them (an event's ``changes``). Equal values change nothing
+    in the database (no UPDATE, the version stays)."""
+    diff = changes_between({name: getattr(row, name) for name in changes}, changes)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    return diff

@@ -23,7 +23,7 @@ from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.policy import EntityContext
-from practice_api.events.service import EventSubject, changes_between
+from practice_api.events.service import EventSubject, apply_changes
 from practice_api.file_requests.models import (
     FileRequest,
     FileRequestItem,
@@ -327,9 +327,7 @@ async def update_request(
     firm = await _firm(session, request.firm_id)
     if "additional_message" in changes:
         _check_additional_message(firm, changes["additional_message"])
-    diff = changes_between({k: getattr(request, k) for k in changes}, changes)
-    for name, value in changes.items():
-        setattr(request, name, value)
+    diff = apply_changes(request, changes)
     recipients = await recipient_ids(session, request.id)
     if new_recipients is not None:
         wanted = await _check_recipients(
@@ -420,9 +418,7 @@ async def update_item(
         if changes["attachment"] is not None:
             await _check_attachments(session, request.firm_id, request.entity_id, [data])
         changes["attachment_file_id"] = changes.pop("attachment")
-    diff = changes_between({k: getattr(item, k) for k in changes}, changes)
-    for name, value in changes.items():
-        setattr(item, name, value)
+    diff = apply_changes(item, changes)
     if diff:
         item.updated_at = request.updated_at = utcnow()
         await session.flush()

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.errors import Conflict
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Principal
-from practice_api.events.service import EventSubject, changes_between
+from practice_api.events.service import EventSubject, apply_changes
 from practice_api.offices.models import Office
 from practice_api.offices.repository import OfficeRepository
 from practice_api.offices.schemas import OfficeCreate, OfficeUpdate
@@ -45,11 +45,8 @@ async def update_office(
     changes = data.changes()
     if "name" in changes and await offices.taken(name=changes["name"], except_id=office.id):
         raise _name_taken()
-    before = {field: getattr(office, field) for field in changes}
-    for field, value in changes.items():
-        setattr(office, field, value)
+    diff = apply_changes(office, changes)
     await session.flush()
-    diff = changes_between(before, changes)
     if diff:
         await OFFICE.record(session, "office.updated", principal.actor, office, changes=diff)
     return office

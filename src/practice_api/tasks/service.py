@@ -21,7 +21,7 @@ from practice_api.core.principals import Actor, Principal
 from practice_api.core.time import local_today, utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import entity_access
-from practice_api.events.service import EventSubject, changes_between, record_event
+from practice_api.events.service import EventSubject, apply_changes, record_event
 from practice_api.files import service as files
 from practice_api.files.models import FileDocument
 from practice_api.files.upload import ReceivedFile
@@ -114,9 +114,7 @@ async def update_type(
         elif name == "stages":
             value = list(value)
         changes[name] = value
-    diff = changes_between({k: getattr(task_type, k) for k in changes}, changes)
-    for name, value in changes.items():
-        setattr(task_type, name, value)
+    diff = apply_changes(task_type, changes)
     if diff:
         await session.flush()
         await TASK_TYPE.record(
@@ -450,9 +448,7 @@ async def update_task(
     if status == "done" and stage is None and task.status != "done":
         stage = task.stages[-1]
         changes.pop("status")
-    diff = changes_between({k: getattr(task, k) for k in changes}, changes)
-    for name, value in changes.items():
-        setattr(task, name, value)
+    diff = apply_changes(task, changes)
     if "status" in diff:
         task.completed_at = utcnow() if task.status == "done" else None
     if diff:
