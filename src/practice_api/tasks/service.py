@@ -467,11 +467,30 @@ async def advance_task(
     """To the next stage; reaching the last one marks the task done."""
     if task.status != "open":
         raise Conflict(f"The task is {task.status}; only open tasks advance.", code="task_not_open")
-    index = task.stages.index(task.stage) if task.stage in task.stages else -1
-    if index + 1 >= len(task.stages):
+    if next_stage(task) is None:
         raise Conflict("The task is at its last stage.", code="task_at_last_stage")
-    await _move(session, principal.actor, task, task.stages[index + 1], data.note if data else None)
+    await advance_to_next(session, principal.actor, task, data.note if data else None)
     return task
+
+
+def next_stage(task: Task) -> str | None:
+    """The stage after the task's current one (``None``: it is at its last stage)."""
+    index = task.stages.index(task.stage) if task.stage in task.stages else -1
+    return task.stages[index + 1] if index + 1 < len(task.stages) else None
+
+
+async def advance_to_next(
+    session: AsyncSession, actor: Actor, task: Task, note: str | None = None
+) -> bool:
+    """Move an open task one stage on (``task.advanced`` in the activity, ``task.done`` on
+    the last stage), in the caller's transaction; ``False`` when it cannot move (not open,
+    or at its last stage). Other domains use it: a submitted client request advances its
+    linked task."""
+    stage = next_stage(task)
+    if task.status != "open" or stage is None:
+        return False
+    await _move(session, actor, task, stage, note)
+    return True
 
 
 async def add_input(
