@@ -161,6 +161,8 @@ def run(
                 login_attempts_per_address=10_000_000,
                 login_failures_per_account=10_000_000,
                 portal_attempts_per_address=10_000_000,
+                guest_requests_per_address=10_000_000,
+                guest_requests_per_token=10_000_000,
                 rate_limit_requests=10_000_000,
             )
             port = _free_port()

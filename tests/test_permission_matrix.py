@@ -48,6 +48,8 @@ Adding a route (file requests, tasks, client requests, ...):
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -62,6 +64,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from practice_api.access.matrix import (
     CONTACT_LEVELS,
+    GUEST,
     LEVELS,
     ROUTE_ACTIONS,
     RULES,
@@ -69,9 +72,13 @@ from practice_api.access.matrix import (
     Level,
 )
 from practice_api.app import create_app
+from practice_api.client_requests.answering import code_hash
+from practice_api.client_requests.models import ClientRequestRecipient
+from practice_api.core.time import utcnow
 from practice_api.events.service import Actor as EventActor
 from practice_api.events.service import record_event
 from practice_api.notifications.models import Notification
+from tests.answering_helpers import make_request
 from tests.client_request_helpers import answer as answer_client_request
 from tests.conftest import BACKENDS, make_settings, mark_backend_used, skip_reason
 from tests.contact_helpers import (
@@ -99,6 +106,7 @@ class World:
     spare_user_id: str
     bystander_user_id: str
     contact_id: str = ""  # the ``contact`` column's contact
+    guest_title: str = ""  # the title of the request the ``guest`` column's link opens
     connection: AsyncConnection | None = None
     _made: dict[Factory, str] = field(default_factory=dict)
 
@@ -141,6 +149,32 @@ async def signed_in_contact(api: Api, app: Any, admin: Actor) -> tuple[str, Acto
     return contact["id"], await api.sign_in(contact["email"])
 
 
+GUEST_TITLE = "Questions for the guest column"
+# No required question: a submit succeeds as soon as the request is open.
+ANSWERABLE: list[dict[str, Any]] = [
+    {"id": "name", "type": "short_text", "prompt": "Your name"},
+    {"id": "slips", "type": "file_upload", "prompt": "Pay slips", "max_files": 5},
+]
+
+
+async def guest_column(api: Api, app: Any, admin: Actor, **options: Any) -> Actor:
+    """A guest of a fresh request of ``admin``'s firm: its link is its only credential (sent
+    as a bearer token on the routes of the other columns, in the path on guest routes)."""
+    entity = await api.client.post("/v1/entities", json={"name": "G"}, headers=admin.headers)
+    made = await make_request(
+        api,
+        app,
+        admin,
+        entity.json()["id"],
+        guests=[("Gus Guest", f"gus-{secrets.token_hex(3)}@home.example.com")],
+        questions=ANSWERABLE,
+        title=options.pop("title", GUEST_TITLE),
+        **options,
+    )
+    [(email, link)] = made.links.items()
+    return Actor(email, link, "", made.recipients[email], admin.firm_id, kind="guest")
+
+
 async def build_world(api: Api, app: Any) -> World:
     admin = await api.sign_up_firm()
     owner, editor, viewer, none = [await api.add_staff(admin) for _ in range(4)]
@@ -150,6 +184,7 @@ async def build_world(api: Api, app: Any) -> World:
     contact_id, contact = await signed_in_contact(api, app, admin)
     _, contact_other_entity = await signed_in_contact(api, app, admin)
     _, contact_other_firm = await signed_in_contact(api, app, other)
+    guest = await guest_column(api, app, admin)
     return World(
         api=api,
         app=app,
@@ -163,8 +198,10 @@ async def build_world(api: Api, app: Any) -> World:
             "contact": contact,
             "contact_other_entity": contact_other_entity,
             "contact_other_firm": contact_other_firm,
+            "guest": guest,
         },
         contact_id=contact_id,
+        guest_title=GUEST_TITLE,
         owner_entry_id=(await owner_for(api, admin, owner))["id"],
         other_owner_id=(await create_owner(api, admin, name="Other Owner"))["id"],
         spare_user_id=spare["id"],
@@ -285,10 +322,14 @@ async def handover(w: World, a: Actor) -> Call:
 
 
 async def token(w: World, a: Actor) -> Call:
-    return Call("POST", "/v1/auth/token", data={"username": a.email, "password": PASSWORD})
+    # A guest has no account: the route is open to it all the same (with an account's).
+    email = w.admin.email if a.kind == "guest" else a.email
+    return Call("POST", "/v1/auth/token", data={"username": email, "password": PASSWORD})
 
 
 async def logout(w: World, a: Actor) -> Call:
+    if a.kind == "guest":  # no account, no session: its link as the bearer token
+        return Call("POST", "/v1/auth/logout", headers=a.headers)
     fresh = await w.api.sign_in(a.email)  # keep the column's own session alive
     return Call("POST", "/v1/auth/logout", headers=fresh.headers)
 
@@ -538,6 +579,62 @@ async def task_request(w: World, a: Actor) -> Call:
 
 
 task_request.needs = (requestable,)  # type: ignore[attr-defined]
+
+
+# --- answering client requests: portal contacts and guests --------------------------------
+
+
+async def portal_client_request(w: World) -> str:
+    """A request to the ``contact`` column on a fresh entity of its."""
+    made = await make_request(
+        w.api, w.app, w.admin, await portal_entity(w), contacts=[w.contact_id], questions=ANSWERABLE
+    )
+    return made.id
+
+
+async def guest_request(w: World) -> str:
+    """A fresh guest request's link (``{id}`` for the guest column)."""
+    return (await guest_column(w.api, w.app, w.admin, title="Another guest request")).token
+
+
+async def coded_guest_request(w: World) -> str:
+    """A guest request asking for a one-time code: ``link/recipient id``."""
+    guest = await guest_column(w.api, w.app, w.admin, one_time_code=True)
+    return f"{guest.token}/{guest.user_id}"
+
+
+def _link_for(a: Actor, link: str) -> str:
+    """The guest column presents the link; every other column its own token instead."""
+    return link if a.kind == "guest" else a.token
+
+
+def on_link(
+    factory: Factory, method: str, tail: str = "", json: Body = None, upload: bool = False
+) -> Recipe:
+    async def recipe(w: World, a: Actor) -> Call:
+        link = w.made(factory).split("/")[0]
+        path = f"/v1/public/client-requests/{_link_for(a, link)}{tail}"
+        return Call(method, path, json=_body(json, w), files=multipart() if upload else None)
+
+    recipe.needs = (factory,)  # type: ignore[attr-defined]
+    return recipe
+
+
+async def verify_code(w: World, a: Actor) -> Call:
+    """A code set for the case (as the e-mail would carry it), then verified."""
+    link, recipient_id = w.made(coded_guest_request).split("/")
+    async with w.app.state.runtime.sessionmaker() as session:
+        row = await session.get(ClientRequestRecipient, uuid.UUID(recipient_id))
+        assert row is not None
+        settings = w.app.state.runtime.settings
+        row.code_hash = code_hash(settings.signing_key, row.id, "123456")
+        row.code_expires_at = utcnow() + dt.timedelta(minutes=5)
+        await session.commit()
+    path = f"/v1/public/client-requests/{_link_for(a, link)}/code/verify"
+    return Call("POST", path, json={"code": "123456"})
+
+
+verify_code.needs = (coded_guest_request,)  # type: ignore[attr-defined]
 
 
 def contact_body(w: World) -> dict[str, str]:
@@ -945,6 +1042,32 @@ RECIPES: dict[str, Recipe] = {
     ),
     "client_request_links_revoke": on(guest_link, "POST", "/v1/client-requests/{id}/revoke"),
     "client_request_links_issue": on(guest_link, "POST", "/v1/client-requests/{id}/link"),
+    "portal_client_requests_list": fixed("GET", "/v1/portal/client-requests"),
+    "portal_client_requests_get": on(
+        portal_client_request, "GET", "/v1/portal/client-requests/{id}"
+    ),
+    "portal_client_requests_answers_update": on(
+        portal_client_request,
+        "PATCH",
+        "/v1/portal/client-requests/{id}/answers",
+        {"answers": {"name": "Carla"}},
+    ),
+    "portal_client_requests_submit": on(
+        portal_client_request, "POST", "/v1/portal/client-requests/{id}/submit"
+    ),
+    "portal_client_request_files_upload": upload_to(
+        portal_client_request, "/v1/portal/client-requests/{id}/questions/slips/files"
+    ),
+    "public_client_requests_get": on_link(guest_request, "GET"),
+    "public_client_requests_answers_update": on_link(
+        guest_request, "PATCH", "/answers", {"answers": {"name": "Gus"}}
+    ),
+    "public_client_requests_submit": on_link(guest_request, "POST", "/submit"),
+    "public_client_request_files_upload": on_link(
+        guest_request, "POST", "/questions/slips/files", upload=True
+    ),
+    "public_client_requests_code_send": on_link(coded_guest_request, "POST", "/code"),
+    "public_client_requests_code_verify": verify_code,
 }
 
 
@@ -992,8 +1115,16 @@ def test_matrix_rows_are_consistent() -> None:
         if rule.scope == "firm":
             staff = {rule.outcomes[level] for level in ("owner", "editor", "viewer", "none")}
             assert len(staff) == 1, f"{action}: the staff columns of a firm action must agree"
-        if rule.scope in ("public", "signed_in"):
+        if rule.scope == "public":
             assert set(rule.outcomes.values()) == {"ok"}, action
+        if rule.scope == "signed_in":
+            assert set(rule.outcomes.values()) - {rule.outcomes[GUEST]} == {"ok"}, action
+        if rule.scope == "guest":
+            others = {rule.outcomes[level] for level in LEVELS if level != GUEST}
+            assert (others, rule.outcomes[GUEST]) == ({"404"}, "ok"), action
+        else:
+            # A guest link is no bearer token: it opens guest rows and public ones only.
+            assert rule.outcomes[GUEST] == ("ok" if rule.scope == "public" else "401"), action
     assert set(ROUTE_ACTIONS.values()) <= set(RULES), "a route names an unknown action"
 
 
@@ -1009,7 +1140,10 @@ ANONYMOUS = "anonymous"  # no token at all: every route but the public ones answ
 def _cases() -> list[Any]:
     cases = []
     for route, action in ROUTE_ACTIONS.items():
-        columns = [*LEVELS, *([] if RULES[action].scope == "public" else [ANONYMOUS])]
+        # A guest row's credential is the link in the path: the guest column is the caller
+        # without a bearer token there.
+        anonymous = RULES[action].scope not in ("public", "guest")
+        columns = [*LEVELS, *([ANONYMOUS] if anonymous else [])]
         cases += [pytest.param(route, column, id=f"{route}-{column}") for column in columns]
     return cases
 
@@ -1046,3 +1180,41 @@ async def test_route_answers_as_the_matrix_says(world: World, route: str, column
     assert _matches(expected, response.status_code), (
         f"{route} as {level}: expected {expected}, got {response.status_code} {response.text[:200]}"
     )
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+async def test_a_guest_link_in_place_of_ids_opens_nothing(world: World) -> None:
+    """The guest column's link tried on every other route: as the bearer token (the
+    matrix cases above: 401) and here in place of each id of the path (and of a body's
+    ``token``), sent with the admin's own token. Nothing answers 2xx, nothing shows the
+    guest's request."""
+    link = world.actors[GUEST].token
+    tried = 0
+    for route, action in ROUTE_ACTIONS.items():
+        if RULES[action].scope == "guest":
+            continue
+        recipe = RECIPES[route]
+        for factory in getattr(recipe, "needs", ()):
+            await world.make(factory)
+        assert world.connection is not None
+        async with savepoint(world.connection):
+            call = await recipe(world, world.admin)
+            json = call.json
+            if isinstance(json, dict) and "token" in json:
+                json = {**json, "token": link}
+            elif not _UUID.search(call.path):
+                continue
+            response = await world.api.client.request(
+                call.method,
+                _UUID.sub(link, call.path),
+                json=json,
+                data=call.data,
+                files=call.files,
+                headers=call.headers or world.admin.headers,
+            )
+        tried += 1
+        assert not response.is_success, f"{route}: {response.status_code} {response.text[:200]}"
+        assert world.guest_title not in response.text, route
+    assert tried > 80

@@ -16,6 +16,8 @@ from practice_api.access.sessions import session_is_live
 from practice_api.activity.router import entity_router as entity_activity_router
 from practice_api.activity.router import router as activity_router
 from practice_api.auth.router import router as auth_router
+from practice_api.client_requests.portal_router import router as portal_client_requests_router
+from practice_api.client_requests.public_router import router as guest_client_requests_router
 from practice_api.client_requests.router import router as client_requests_router
 from practice_api.client_requests.template_router import router as client_request_templates_router
 from practice_api.contacts.router import groups_router as contact_groups_router
@@ -89,6 +91,8 @@ ROUTERS = (
     portal_tasks_router,
     client_request_templates_router,
     client_requests_router,
+    portal_client_requests_router,
+    guest_client_requests_router,
 )
 
 DESCRIPTION = """

@@ -170,6 +170,35 @@ class Settings(BaseSettings):
     portal_reset_ttl_seconds: int = Field(default=3600, gt=0)
     portal_attempts_per_address: int = 20
     portal_address_window_seconds: int = 300
+    # Client requests answered by guests (a secret link, no account).
+    guest_requests_per_token: int = Field(
+        default=120,
+        ge=1,
+        description="Requests one guest link may make per guest_window_seconds (autosave "
+        "included).",
+    )
+    guest_requests_per_address: int = Field(
+        default=300,
+        ge=1,
+        description="Requests to the guest routes from one address per guest_window_seconds, "
+        "whatever the link (wrong links included).",
+    )
+    guest_window_seconds: int = Field(default=60, ge=1)
+    guest_codes_per_link: int = Field(
+        default=5, ge=1, description="One-time codes one link may have e-mailed per 15 minutes."
+    )
+    guest_code_ttl_seconds: int = Field(
+        default=600, gt=0, description="How long an e-mailed one-time code can be used."
+    )
+    guest_code_attempts: int = Field(
+        default=5, ge=1, description="Wrong entries after which a one-time code is void."
+    )
+    guest_session_ttl_seconds: int = Field(
+        default=3600,
+        gt=0,
+        description="How long a verified one-time code opens the questionnaire (the "
+        "X-Guest-Session value).",
+    )
     run_dispatcher: bool = Field(
         default=True,
         description="Run an outbox dispatcher inside the API process (off when workers run).",

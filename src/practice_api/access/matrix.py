@@ -11,13 +11,19 @@ Columns (who calls):
   discussion is shared with.
 * ``contact_other_entity``: a contact of the same firm with access to another entity only.
 * ``contact_other_firm``: a contact of another firm.
+* ``guest``: a third party holding a client request's secret link (no account): the link
+  opens that one questionnaire (the ``guest`` rows) and nothing else. On every other route
+  it is no bearer token: ``401`` (``public`` rows: ``ok``). On a ``guest`` row every other
+  column presents its own token in place of the link: ``404``.
 
 Tokens open one side only: every staff row answers ``403`` to the three contact columns
 (``current_staff``), and every ``portal`` row answers ``403`` to the six staff columns
 (``current_contact``). ``public`` and ``signed_in`` rows are open to every column.
-Rows written with six cells get the contact cells from their scope.
+Rows written with six cells get the contact cells from their scope; rows without a guest
+cell get the guest's (``ok`` on ``public`` rows, ``401`` elsewhere).
 
-Outcomes: ``ok`` (2xx), ``403`` (visible but not allowed), ``404`` (not visible).
+Outcomes: ``ok`` (2xx), ``401`` (the credential is no token of this API: the guest's link
+used as a bearer), ``403`` (visible but not allowed), ``404`` (not visible).
 
 For ``entity`` actions the column is the caller's access level on that entity
 (``entities.visibility.entity_access``); for ``firm`` actions the non-admin columns are all just
@@ -48,11 +54,13 @@ Level = Literal[
     "contact",
     "contact_other_entity",
     "contact_other_firm",
+    "guest",
 ]
 LEVELS: tuple[Level, ...] = get_args(Level)
 STAFF_LEVELS: tuple[Level, ...] = LEVELS[:6]
-CONTACT_LEVELS: tuple[Level, ...] = LEVELS[6:]
-Outcome = Literal["ok", "403", "404"]
+CONTACT_LEVELS: tuple[Level, ...] = LEVELS[6:9]
+GUEST: Level = "guest"
+Outcome = Literal["ok", "401", "403", "404"]
 Scope = Literal["public", "signed_in", "firm", "entity", "contact_record", "portal", "guest"]
 
 
@@ -71,6 +79,8 @@ def _rule(scope: Scope, grid: str, code: str = "forbidden", detail: str = "") ->
     cells = grid.split()
     if len(cells) == len(STAFF_LEVELS):
         cells += ["ok" if scope in ("public", "signed_in") else "403"] * len(CONTACT_LEVELS)
+    if len(cells) == len(STAFF_LEVELS) + len(CONTACT_LEVELS):
+        cells.append("ok" if scope == "public" else "401")  # a link is no bearer token
     if len(cells) != len(LEVELS) or any(c not in get_args(Outcome) for c in cells):
         raise ValueError(f"bad matrix row {grid!r}")
     outcomes: dict[Level, Outcome] = dict(zip(LEVELS, cells, strict=True))  # type: ignore[arg-type]
@@ -80,6 +90,13 @@ def _rule(scope: Scope, grid: str, code: str = "forbidden", detail: str = "") ->
 def _portal(grid: str, code: str = "forbidden", detail: str = "") -> Rule:
     """A portal row: the three contact cells; staff tokens are refused (403)."""
     return _rule("portal", " ".join(["403"] * len(STAFF_LEVELS)) + " " + grid, code, detail)
+
+
+def _guest(code: str = "forbidden", detail: str = "") -> Rule:
+    """A guest row: the secret link in the path opens it; any other column, presenting its
+    own token in place of the link, finds nothing (404)."""
+    grid = " ".join(["404"] * (len(STAFF_LEVELS) + len(CONTACT_LEVELS))) + " ok"
+    return _rule("guest", grid, code, detail)
 
 
 _ADMIN = "admin_required"
@@ -243,6 +260,10 @@ RULES: dict[str, Rule] = {
                                "client_requests_manage_forbidden",
                                "Only the responsible, editors and admins may change, cancel, "
                                "complete or reopen a client request, or manage its links."),
+    # answering client requests (issue 19): portal contacts answer the requests addressed to
+    # them; guests (no account) the one request their secret link opens, nothing else
+    "portal.client_request": _portal(                            "ok      404   404"),
+    "guest.client_request": _guest(),
     # reminders: the firm's default schedule
     "reminders.settings_view": _rule("firm", "ok   ok    ok     ok     ok   ok"),
     "reminders.settings_manage": _rule("firm", "ok 403   403    403    403  ok", _ADMIN,
@@ -451,4 +472,16 @@ ROUTE_ACTIONS: dict[str, str] = {
     "portal_task_inputs_upload": "portal.task_inputs.upload",
     "portal_task_types_list": "portal.self",
     "portal_task_requests_create": "portal.entity",
+    # answering client requests: portal contacts and guests (a secret link)
+    "portal_client_requests_list": "portal.self",
+    "portal_client_requests_get": "portal.client_request",
+    "portal_client_requests_answers_update": "portal.client_request",
+    "portal_client_requests_submit": "portal.client_request",
+    "portal_client_request_files_upload": "portal.client_request",
+    "public_client_requests_get": "guest.client_request",
+    "public_client_requests_answers_update": "guest.client_request",
+    "public_client_requests_submit": "guest.client_request",
+    "public_client_request_files_upload": "guest.client_request",
+    "public_client_requests_code_send": "guest.client_request",
+    "public_client_requests_code_verify": "guest.client_request",
 }

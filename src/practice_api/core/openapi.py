@@ -76,6 +76,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "and the answers of every client's request made from one (JSON or CSV).",
     "client-requests": "Questionnaires to portal contacts or to guests by a secret link: "
     "questions, states, answers (staff routes; the portal and guest routes answer them).",
+    "guests": "Client requests answered by guests through a secret link (no account, no "
+    "bearer token): the questionnaire, autosaved answers, uploads, submit, one-time code.",
     "webhook events": "The events delivered to webhook endpoints (signed POSTs to your URL).",
 }
 
