@@ -10,7 +10,10 @@ fails the cases of the columns that get the wrong status.
 
 The columns include portal contacts: every staff route is called with contact tokens
 (expected 403) and every portal route with staff tokens (expected 403), so a token of one
-side never opens a route of the other.
+side never opens a route of the other. The ``guest`` column holds a client request's secret
+link: it sends it as its bearer token everywhere (401; public routes answer), and on the
+guest routes in the path, where every other column sends its own token instead (404).
+``test_a_guest_link_in_place_of_ids_opens_nothing`` also puts the link in place of every id.
 
 How it runs: the world (two firms, one signed-in actor per column, owners, contacts, ...) is
 built once per module and backend, inside a transaction that is never committed
