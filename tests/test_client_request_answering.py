@@ -407,6 +407,18 @@ async def test_a_guest_link_is_no_bearer_token(api: Api, app: Any) -> None:
     problem(await api.client.get(public(admin.token)), 404, "client_request_link_invalid")
 
 
+async def _mailed_code(smtp_server: SmtpServer, address: str) -> str:
+    """The code of the one-time-code e-mail to ``address`` (the link e-mails go first)."""
+    for _ in range(100):
+        for mail in smtp_server.messages:
+            if mail.rcpt_tos == [address] and "Your code" in str(mail.message["Subject"]):
+                found = re.search(r"\b(\d{6})\b", mail.message.get_content())
+                assert found is not None
+                return found.group(1)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no code e-mailed to {address}")
+
+
 class TestOneTimeCode:
     @pytest.fixture
     def settings_overrides(self, smtp_server: SmtpServer) -> dict[str, Any]:
@@ -426,28 +438,25 @@ class TestOneTimeCode:
         assert sent.status_code == 202, sent.text
         assert sent.json()["sent_to"].endswith("@home.example.com")
         assert SPOUSE[1] not in sent.text
-        [mail] = await smtp_server.wait_for(1)
-        assert mail.rcpt_tos == [SPOUSE[1]]
-        code = re.search(r"\b(\d{6})\b", mail.message.get_content())
-        assert code is not None
+        code = await _mailed_code(smtp_server, SPOUSE[1])
         async with app.state.runtime.sessionmaker() as session:
             stored = await session.get(
                 ClientRequestRecipient, uuid.UUID(made.recipients[SPOUSE[1]])
             )
-            assert stored is not None and stored.code_hash and code.group(1) not in stored.code_hash
+            assert stored is not None and stored.code_hash and code not in stored.code_hash
 
-        wrong = "000000" if code.group(1) != "000000" else "111111"
+        wrong = "000000" if code != "000000" else "111111"
         refused = await api.client.post(public(link, "/code/verify"), json={"code": wrong})
         assert problem(refused, 422, "guest_code_invalid")["attempts_left"] == 2
         problem(await api.client.post(public(link, "/code/verify"), json={"code": "12"}), 422)
-        verified = await api.client.post(public(link, "/code/verify"), json={"code": code.group(1)})
+        verified = await api.client.post(public(link, "/code/verify"), json={"code": code})
         assert verified.status_code == 200, verified.text
         header = {"X-Guest-Session": verified.json()["session"]}
         opened = await api.client.get(public(link), headers=header)
         assert opened.status_code == 200, opened.text
         assert (await save(api.client, public(link), {"name": "Sam"}, header)).status_code == 200
         # The code is spent; the session opens only its own link, and is no bearer token.
-        again = await api.client.post(public(link, "/code/verify"), json={"code": code.group(1)})
+        again = await api.client.post(public(link, "/code/verify"), json={"code": code})
         problem(again, 409, "guest_code_expired")
         other = made.links[ASSISTANT[1]]
         problem(await api.client.get(public(other), headers=header), 401, "guest_session_invalid")
@@ -465,16 +474,14 @@ class TestOneTimeCode:
         _, _, made = await _guest_request(api, app, one_time_code=True)
         link = made.links[SPOUSE[1]]
         assert (await api.client.post(public(link, "/code"))).status_code == 202
-        [mail] = await smtp_server.wait_for(1)
-        code = re.search(r"\b(\d{6})\b", mail.message.get_content())
-        assert code is not None
-        wrong = "000000" if code.group(1) != "000000" else "111111"
+        code = await _mailed_code(smtp_server, SPOUSE[1])
+        wrong = "000000" if code != "000000" else "111111"
         lefts = []
         for _ in range(3):
             response = await api.client.post(public(link, "/code/verify"), json={"code": wrong})
             lefts.append(problem(response, 422, "guest_code_invalid")["attempts_left"])
         assert lefts == [2, 1, 0]
-        late = await api.client.post(public(link, "/code/verify"), json={"code": code.group(1)})
+        late = await api.client.post(public(link, "/code/verify"), json={"code": code})
         problem(late, 409, "guest_code_expired")
 
     async def test_a_link_without_a_code_needs_none(self, api: Api, app: Any) -> None:
