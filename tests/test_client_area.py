@@ -10,6 +10,7 @@ from sqlalchemy import event, func, select
 
 from practice_api.core.time import travel_to
 from practice_api.files.models import FileDocument
+from practice_api.portal.task_schemas import OVERDUE_SHOWN
 from tests.contact_helpers import grant, portal_contact
 from tests.factories import create_entity
 from tests.helpers import Actor, Api, problem
@@ -230,6 +231,38 @@ async def test_task_requests_for_requestable_types_only(api: Api, app: Any) -> N
     assert (await _dashboard(api, carla))["requests_in_progress"] == []
 
 
+async def test_open_file_requests_addressed_to_the_contact_are_in_progress(
+    api: Api, app: Any
+) -> None:
+    admin, entity, carla, victor, _task = await _setup(api, app)
+    me = (await api.client.get("/v1/portal/me", headers=carla.headers)).json()["id"]
+    made = await api.client.post(
+        f"/v1/entities/{entity['id']}/file-requests",
+        json={
+            "subject": "Year-end documents",
+            "recipients": [me],
+            "items": [{"title": "Bank statements"}],
+            "due_date": _day(20),
+        },
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    with travel_to(NOW):
+        board = await _dashboard(api, carla)
+    assert [
+        (r["kind"], r["title"], r["status"], r["due_date"]) for r in board["requests_in_progress"]
+    ] == [("file_request", "Year-end documents", "open", _day(20))]
+    assert board["requests_in_progress"][0]["id"] == made.json()["id"]
+    assert board["counts"]["requests_in_progress"] == 1
+    # not addressed to the viewer; gone once cancelled
+    assert (await _dashboard(api, victor))["requests_in_progress"] == []
+    cancelled = await api.client.post(
+        f"/v1/file-requests/{made.json()['id']}/cancel", json={}, headers=admin.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await _dashboard(api, carla))["requests_in_progress"] == []
+
+
 async def test_contacts_of_other_entities_and_firms_see_nothing(api: Api, app: Any) -> None:
     admin, entity, _carla, _victor, task = await _setup(api, app)
     elsewhere = await create_entity(api, admin)
@@ -289,7 +322,9 @@ async def test_the_dashboard_runs_a_fixed_number_of_statements(api: Api, app: An
                 admin,
                 second["id"],
                 title=f"More {i}",
-                output_documents=[{"name": f"D{j}", "due_date": _day(j - 5)} for j in range(12)],
+                output_documents=[
+                    {"name": f"D{i}-{j}", "due_date": _day(j - 20)} for j in range(25)
+                ],
             )
             await api.client.post(
                 f"/v1/portal/entities/{second['id']}/task-requests",
@@ -301,3 +336,17 @@ async def test_the_dashboard_runs_a_fixed_number_of_statements(api: Api, app: An
     assert board["counts"]["calendar"] > 30 and board["counts"]["requests_in_progress"] == 3
     assert few == many, (few, many)
     assert many <= 12
+    # The overdue list is capped (the newest first); the count has them all, the link the rest.
+    assert board["counts"]["overdue_unread"] == 3 * 20 + 1
+    overdue = board["overdue_unread"]
+    assert len(overdue) == OVERDUE_SHOWN
+    assert [d["due_date"] for d in overdue] == sorted(
+        (d["due_date"] for d in overdue), reverse=True
+    )
+    assert overdue[0]["due_date"] == _day(-1) and overdue[-1]["due_date"] < _day(-1)
+    assert board["overdue_unread_url"] == "/v1/portal/documents?status=overdue_unread"
+    with travel_to(NOW):
+        rest = await api.client.get(
+            board["overdue_unread_url"] + "&limit=100", headers=carla.headers
+        )
+    assert len(rest.json()["items"]) == 3 * 20 + 1

@@ -339,7 +339,8 @@ def to_page(rows: Sequence[Any], next_cursor: str | None, convert: Callable[[Any
 JSON_OPTIONS = orjson.OPT_UTC_Z
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """orjson's fallback for the values it does not write itself."""
     if isinstance(value, uuid.UUID):  # asyncpg's own UUID subclass (orjson takes only uuid's)
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -348,10 +349,17 @@ def _json_default(value: Any) -> Any:
 def page_response(items: list[Any], next_cursor: str | None) -> Response:
     """A page as JSON, serialized once: ``items`` are dicts (or lists) of JSON-able values,
     UUIDs and aware datetimes (written as pydantic writes them, ``...Z``)."""
-    body = orjson.dumps(
-        {"items": items, "next_cursor": next_cursor}, default=_json_default, option=JSON_OPTIONS
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    """A JSON answer serialized once, without re-validation: ``body`` holds dicts, lists and
+    JSON-able values, UUIDs, dates and aware datetimes (written as pydantic writes them)."""
+    return Response(
+        orjson.dumps(body, default=json_default, option=JSON_OPTIONS),
+        status_code=status_code,
+        media_type="application/json",
     )
-    return Response(body, media_type="application/json")
 
 
 def model_page_response(page: BaseModel) -> Response:

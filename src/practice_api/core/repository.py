@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import Boolean, ColumnElement, Select, select
+from sqlalchemy import Boolean, ColumnElement, Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -52,6 +52,28 @@ def in_ids(column: Any, ids: Any) -> ColumnElement[bool]:
     """``column`` is one of the ids ``ids`` (a select of one column) selects, looked up by
     the column's index one id at a time (for a small set of ids)."""
     return _InIds(column, ids)
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT into ``table`` in the session's dialect (PostgreSQL or SQLite), so that
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` work on both backends."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def union_rows(
+    session: AsyncSession, selects: Sequence[Any], order_by: Sequence[str]
+) -> list[Any]:
+    """The rows of several selects of the same columns (``UNION ALL``), ordered by the named
+    columns: one statement. Lets a composed view (the portal) gather what several domains
+    answer without writing SQL itself."""
+    union = union_all(*selects).subquery()
+    statement = select(union).order_by(*(union.c[name] for name in order_by))
+    connection = await session.connection()  # Core rows: no ORM loading
+    return list(await connection.execute(statement))
 
 
 def like_pattern(text: str) -> str:

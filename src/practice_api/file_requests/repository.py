@@ -8,8 +8,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.contacts.models import Contact
@@ -68,6 +69,25 @@ def readable_by(principal: Principal) -> Select[FileRequest]:
     if principal.is_admin:
         return statement
     return statement.where(FileRequest.entity_id.in_(readable_entity_ids(principal)))
+
+
+def open_for_contact(principal: Principal) -> Any:
+    """The requests a contact reads (``readable_by``) until completed or cancelled (a
+    submitted one is still under review), in the shape of the client area's requests in
+    progress: kind, id, entity_id, title, status, due_date, created_at."""
+    return (
+        readable_by(principal)
+        .with_only_columns(
+            literal("file_request").label("kind"),
+            FileRequest.id,
+            FileRequest.entity_id,
+            FileRequest.subject.label("title"),
+            FileRequest.status,
+            FileRequest.due_date,
+            FileRequest.created_at,
+        )
+        .where(FileRequest.status.not_in(("completed", "cancelled")))
+    )
 
 
 @dataclass(frozen=True)

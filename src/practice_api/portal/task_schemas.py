@@ -10,8 +10,10 @@ from pydantic import BaseModel, Field
 
 from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel
+from practice_api.tasks.schemas import DocumentStatus
 
-DocumentStatus = Literal["overdue_unread", "due_today_unread", "upcoming_unread", "read"]
+# How many overdue unread documents the dashboard lists (the count has them all).
+OVERDUE_SHOWN = 50
 
 
 class PortalDocument(BaseModel):
@@ -58,7 +60,10 @@ class RequestInProgress(BaseModel):
 class DashboardCounts(BaseModel):
     calendar: int = Field(description="Documents due in the month.")
     due_next_7_days: int
-    overdue_unread: int
+    overdue_unread: int = Field(
+        description="Every overdue document this contact has not read (the list shows the "
+        f"newest {OVERDUE_SHOWN} of them)."
+    )
     requests_in_progress: int
 
 
@@ -67,7 +72,16 @@ class Dashboard(BaseModel):
     today: dt.date = Field(description="Today in the firm's time zone.")
     calendar: list[CalendarDay] = Field(description="Every day of the month, in order.")
     due_next_7_days: list[PortalDocument] = Field(description="Due from today to today + 7.")
-    overdue_unread: list[PortalDocument]
+    overdue_unread: list[PortalDocument] = Field(
+        description=f"The newest (most recently due) {OVERDUE_SHOWN} overdue documents this "
+        "contact has not read, newest first; `counts.overdue_unread` has how many there are "
+        "in all and `overdue_unread_url` lists every one of them."
+    )
+    overdue_unread_url: str = Field(
+        description="The documents list filtered on this contact's overdue unread documents "
+        "(paged): the rest of `overdue_unread`.",
+        examples=["/v1/portal/documents?status=overdue_unread"],
+    )
     requests_in_progress: list[RequestInProgress]
     counts: DashboardCounts
 

@@ -2,9 +2,8 @@
 with per-contact read tracking, uploads into the input slots of existing tasks, and task
 requests for the types the firm marked requestable. Contact tokens only.
 
-What a contact sees (``visible_documents``): output documents marked ``visible_to_client``
-of tasks that are not cancelled, on the entities the contact has access to (either role).
-"Today" is the firm's today (its ``time_zone``).
+What a contact sees, and the dashboard's queries, are in ``portal.documents``. "Today" is
+the firm's today (its ``time_zone``).
 """
 
 from __future__ import annotations
@@ -15,15 +14,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.access.matrix import RULES
 from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.models import EntityContact
 from practice_api.contacts.repository import GrantRepository
 from practice_api.core.errors import (
     Conflict,
@@ -35,10 +32,9 @@ from practice_api.core.errors import (
 )
 from practice_api.core.http import created
 from practice_api.core.pagination import (
-    JSON_OPTIONS,
     Ordering,
     PageParams,
-    _json_default,
+    json_response,
     page_params,
     paginate,
 )
@@ -46,8 +42,6 @@ from practice_api.core.principals import Principal
 from practice_api.core.schemas import QueryDate
 from practice_api.core.time import local_today
 from practice_api.db import SessionDep, writes_on_get
-from practice_api.entities.models import Entity
-from practice_api.file_requests.models import FileRequest, FileRequestRecipient
 from practice_api.files.models import FileDocument, StoredFile
 from practice_api.files.transfer import (
     DOWNLOAD_RESPONSES,
@@ -57,10 +51,10 @@ from practice_api.files.transfer import (
     upload_body,
 )
 from practice_api.files.upload import UploadPolicy
+from practice_api.portal import dashboard as board
 from practice_api.portal.policy import CanSeePortalEntity, contact_level
 from practice_api.portal.task_schemas import (
     Dashboard,
-    DocumentStatus,
     PortalDocument,
     PortalDocumentPage,
     PortalTaskInput,
@@ -69,21 +63,19 @@ from practice_api.portal.task_schemas import (
     PortalTaskRequest,
     PortalTaskType,
     PortalTaskTypePage,
-    RequestInProgress,
     TaskRequestCreate,
 )
 from practice_api.runtime import RuntimeDep
+from practice_api.tasks import contact_repository as documents
 from practice_api.tasks import service as tasks
-from practice_api.tasks.generation import _insert
 from practice_api.tasks.models import (
     Task,
     TaskInput,
     TaskInputFile,
     TaskOutput,
-    TaskOutputReadMark,
     TaskType,
 )
-from practice_api.tasks.schemas import TaskCreate
+from practice_api.tasks.schemas import DocumentStatus, TaskCreate
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -102,47 +94,6 @@ INPUT_ORDERING = Ordering(
 TYPE_ORDERING = Ordering(fields={"name": TaskType.name}, id_column=TaskType.id, default="name")
 
 
-def _contact_entities(principal: Principal) -> Select[Any]:
-    return select(EntityContact.entity_id).where(
-        EntityContact.contact_id == principal.id, EntityContact.firm_id == principal.firm_id
-    )
-
-
-def visible_documents(principal: Principal) -> list[ColumnElement[bool]]:
-    """The one rule: what output documents a contact sees."""
-    return [
-        TaskOutput.firm_id == principal.firm_id,
-        TaskOutput.visible_to_client.is_(True),
-        TaskOutput.entity_id.in_(_contact_entities(principal)),
-        TaskOutput.task_id.in_(select(Task.id).where(Task.status != "cancelled")),
-    ]
-
-
-def _rows(principal: Principal) -> Any:
-    """Documents with what a contact's read model needs, in one statement."""
-    return (
-        select(TaskOutput, Task.title, Entity.name, TaskOutputReadMark.read_at)
-        .join(Task, Task.id == TaskOutput.task_id)
-        .join(Entity, Entity.id == TaskOutput.entity_id)
-        .outerjoin(
-            TaskOutputReadMark,
-            (TaskOutputReadMark.output_id == TaskOutput.id)
-            & (TaskOutputReadMark.contact_id == principal.id),
-        )
-        .where(*visible_documents(principal))
-    )
-
-
-def status_of(due: dt.date | None, read_at: dt.datetime | None, today: dt.date) -> DocumentStatus:
-    if read_at is not None:
-        return "read"
-    if due is not None and due < today:
-        return "overdue_unread"
-    if due == today:
-        return "due_today_unread"
-    return "upcoming_unread"
-
-
 def _document(row: Any, today: dt.date) -> PortalDocument:
     output, title, entity_name, read_at = row
     uploaded = output.file_id is not None
@@ -155,7 +106,7 @@ def _document(row: Any, today: dt.date) -> PortalDocument:
         name=output.name,
         description=output.description,
         due_date=output.due_date,
-        status=status_of(output.due_date, read_at, today),
+        status=documents.status_of(output.due_date, read_at, today),
         uploaded=uploaded,
         read_at=read_at,
         content_url=f"/v1/portal/documents/{output.id}/content" if uploaded else None,
@@ -164,17 +115,6 @@ def _document(row: Any, today: dt.date) -> PortalDocument:
 
 async def _today(session: AsyncSession, principal: Principal) -> dt.date:
     return local_today(await tasks.firm_time_zone(session, principal.firm_id))
-
-
-def _status_filter(value: DocumentStatus, today: dt.date) -> ColumnElement[bool]:
-    unread = TaskOutputReadMark.read_at.is_(None)
-    if value == "read":
-        return TaskOutputReadMark.read_at.is_not(None)
-    if value == "overdue_unread":
-        return and_(unread, TaskOutput.due_date < today)
-    if value == "due_today_unread":
-        return and_(unread, TaskOutput.due_date == today)
-    return and_(unread, or_(TaskOutput.due_date.is_(None), TaskOutput.due_date > today))
 
 
 # --- dashboard --------------------------------------------------------------------------
@@ -211,142 +151,8 @@ async def dashboard(
     principal: ContactDep,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])] = None,
 ) -> Response:
-    # The fast path: one Core select of the columns shown (no ORM objects), plain dicts,
-    # one orjson serialization (no re-validation of thousands of documents).
     today = await _today(session, principal)
-    key, first, last = _month(month, today)
-    week_end = today + dt.timedelta(days=7)
-    read_at = TaskOutputReadMark.read_at
-    rows = await session.execute(
-        select(
-            TaskOutput.id,
-            TaskOutput.entity_id,
-            Entity.name,
-            TaskOutput.task_id,
-            Task.title,
-            TaskOutput.name,
-            TaskOutput.description,
-            TaskOutput.due_date,
-            TaskOutput.file_id,
-            read_at,
-        )
-        .join(Task, (Task.id == TaskOutput.task_id) & (Task.status != "cancelled"))
-        .join(Entity, Entity.id == TaskOutput.entity_id)
-        .outerjoin(
-            TaskOutputReadMark,
-            (TaskOutputReadMark.output_id == TaskOutput.id)
-            & (TaskOutputReadMark.contact_id == principal.id),
-        )
-        .where(
-            TaskOutput.firm_id == principal.firm_id,
-            TaskOutput.visible_to_client.is_(True),
-            TaskOutput.entity_id.in_(_contact_entities(principal)),
-            or_(
-                TaskOutput.due_date.between(first, last),
-                TaskOutput.due_date.between(today, week_end),
-                and_(TaskOutput.due_date < today, read_at.is_(None)),
-            ),
-        )
-        .order_by(TaskOutput.due_date, TaskOutput.position, TaskOutput.id)
-    )
-    days: dict[dt.date, list[dict[str, Any]]] = {
-        first + dt.timedelta(days=i): [] for i in range((last - first).days + 1)
-    }
-    next_7: list[dict[str, Any]] = []
-    overdue: list[dict[str, Any]] = []
-    for oid, eid, ename, tid, ttitle, name, description, due, file_id, read in rows:
-        state = status_of(due, read, today)
-        document = {
-            "id": oid,
-            "entity_id": eid,
-            "entity_name": ename,
-            "task_id": tid,
-            "task_title": ttitle,
-            "name": name,
-            "description": description,
-            "due_date": due,
-            "status": state,
-            "uploaded": file_id is not None,
-            "read_at": read,
-            "content_url": f"/v1/portal/documents/{oid}/content" if file_id else None,
-        }
-        if due in days:
-            days[due].append(document)
-        if due is not None and today <= due <= week_end:
-            next_7.append(document)
-        if state == "overdue_unread":
-            overdue.append(document)
-    requests = [r.model_dump() for r in await _requests_in_progress(session, principal)]
-    body = {
-        "month": key,
-        "today": today,
-        "calendar": [{"date": day, "documents": docs} for day, docs in days.items()],
-        "due_next_7_days": next_7,
-        "overdue_unread": overdue,
-        "requests_in_progress": requests,
-        "counts": {
-            "calendar": sum(len(docs) for docs in days.values()),
-            "due_next_7_days": len(next_7),
-            "overdue_unread": len(overdue),
-            "requests_in_progress": len(requests),
-        },
-    }
-    return Response(
-        orjson.dumps(body, default=_json_default, option=JSON_OPTIONS),
-        media_type="application/json",
-    )
-
-
-async def _requests_in_progress(
-    session: AsyncSession, principal: Principal
-) -> list[RequestInProgress]:
-    """The contact's open task requests and the open file requests addressed to it."""
-    task_rows = await session.scalars(
-        select(Task)
-        .where(
-            Task.firm_id == principal.firm_id,
-            Task.origin == "client",
-            Task.requested_by_contact_id == principal.id,
-            Task.status == "open",
-        )
-        .order_by(Task.created_at, Task.id)
-    )
-    out = [
-        RequestInProgress(
-            kind="task_request",
-            id=t.id,
-            entity_id=t.entity_id,
-            title=t.title,
-            status=t.stage,
-            due_date=t.due_date,
-            created_at=t.created_at,
-        )
-        for t in task_rows
-    ]
-    file_rows = await session.scalars(
-        select(FileRequest)
-        .join(FileRequestRecipient, FileRequestRecipient.request_id == FileRequest.id)
-        .where(
-            FileRequest.firm_id == principal.firm_id,
-            FileRequestRecipient.contact_id == principal.id,
-            FileRequest.status.not_in(("completed", "cancelled")),
-            FileRequest.entity_id.in_(_contact_entities(principal)),
-        )
-        .order_by(FileRequest.created_at, FileRequest.id)
-    )
-    out += [
-        RequestInProgress(
-            kind="file_request",
-            id=r.id,
-            entity_id=r.entity_id,
-            title=r.subject,
-            status=r.status,
-            due_date=r.due_date,
-            created_at=r.created_at,
-        )
-        for r in file_rows
-    ]
-    return out
+    return json_response(await board.dashboard(session, principal, today, _month(month, today)))
 
 
 # --- documents --------------------------------------------------------------------------
@@ -373,31 +179,18 @@ async def list_documents(
     order_by: str = DOCUMENT_ORDERING.param(),
 ) -> PortalDocumentPage:
     today = await _today(session, principal)
-    statement = select(TaskOutput).where(*visible_documents(principal))
-    if entity_id is not None:
-        statement = statement.where(TaskOutput.entity_id == entity_id)
-    if task_id is not None:
-        statement = statement.where(TaskOutput.task_id == task_id)
-    if due_after is not None:
-        statement = statement.where(TaskOutput.due_date >= due_after)
-    if due_before is not None:
-        statement = statement.where(TaskOutput.due_date <= due_before)
-    if document_status is not None:
-        statement = statement.outerjoin(
-            TaskOutputReadMark,
-            (TaskOutputReadMark.output_id == TaskOutput.id)
-            & (TaskOutputReadMark.contact_id == principal.id),
-        ).where(_status_filter(document_status, today))
+    statement = documents.listed_documents(
+        principal,
+        today,
+        entity_id=entity_id,
+        task_id=task_id,
+        due_after=due_after,
+        due_before=due_before,
+        status=document_status,
+    )
     outputs, cursor = await paginate(session, statement, page, DOCUMENT_ORDERING, order_by)
     ids = [o.id for o in outputs]
-    found = (
-        {
-            row[0].id: row
-            for row in await session.execute(_rows(principal).where(TaskOutput.id.in_(ids)))
-        }
-        if ids
-        else {}
-    )
+    found = await documents.document_rows(session, principal, ids)
     items = [_document(found[i], today) for i in ids if i in found]
     return PortalDocumentPage(items=items, next_cursor=cursor)
 
@@ -416,7 +209,7 @@ class DocumentContext:
 async def _readable_document(
     session: AsyncSession, principal: Principal, document_id: uuid.UUID
 ) -> Any:
-    return (await session.execute(_rows(principal).where(TaskOutput.id == document_id))).first()
+    return await documents.document_row(session, principal, document_id)
 
 
 def _no_document() -> NotFound:
@@ -438,16 +231,6 @@ portal_document = object_policy(
 CanSeeDocument = Annotated[DocumentContext, Depends(portal_document)]
 
 
-async def mark_read(session: AsyncSession, principal: Principal, output: TaskOutput) -> None:
-    """Idempotent: the first read counts (two racing reads make one row)."""
-    insert = _insert(session)
-    await session.execute(
-        insert(TaskOutputReadMark)
-        .values(output_id=output.id, contact_id=principal.id, firm_id=principal.firm_id)
-        .on_conflict_do_nothing(index_elements=["output_id", "contact_id"])
-    )
-
-
 @router.get(
     "/documents/{document_id}",
     operation_id="portal_documents_get",
@@ -467,10 +250,8 @@ async def get_document(session: SessionDep, context: CanSeeDocument) -> PortalDo
     responses=problem_responses(401, 403, 404, 422),
 )
 async def read_document(session: SessionDep, context: CanSeeDocument) -> PortalDocument:
-    await mark_read(session, context.principal, context.output)
-    row = (
-        await session.execute(_rows(context.principal).where(TaskOutput.id == context.output.id))
-    ).one()
+    await tasks.mark_output_read(session, context.principal, context.output)
+    row = await documents.document_row(session, context.principal, context.output.id)
     return _document(row, await _today(session, context.principal))
 
 
@@ -511,7 +292,7 @@ async def download_document(
         disposition=disposition,
     )
     if 200 <= answer.status_code < 300:
-        await mark_read(session, context.principal, output)
+        await tasks.mark_output_read(session, context.principal, output)
     return answer
 
 
@@ -541,7 +322,7 @@ async def list_task_inputs(
         .where(
             TaskInput.firm_id == principal.firm_id,
             Task.status == "open",
-            Task.entity_id.in_(_contact_entities(principal)),
+            Task.entity_id.in_(documents.contact_entities(principal)),
         )
     )
     if entity_id is not None:

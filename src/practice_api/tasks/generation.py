@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practice_api.core.principals import Actor
+from practice_api.core.repository import dialect_insert
 from practice_api.core.time import local_today
 from practice_api.entities.models import Entity
 from practice_api.firms.models import Firm
@@ -44,14 +45,6 @@ FIRST_ROUND_AFTER_SECONDS = 5.0
 after_task_hook: Callable[[uuid.UUID], Awaitable[None]] | None = None
 
 
-def _insert(session: AsyncSession) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
-
-
 async def _create_one(
     session: AsyncSession,
     firm: Firm,
@@ -61,10 +54,9 @@ async def _create_one(
 ) -> bool:
     """Insert the period's task unless it exists; True when this call created it."""
     recurrence = task_type.recurrence or {}
-    insert = _insert(session)
     due = recurrence_due(recurrence, period)
     statement = (
-        insert(Task)
+        dialect_insert(session, Task)
         .values(
             id=uuid.uuid4(),
             firm_id=firm.id,

@@ -67,6 +67,8 @@ class Task(IdMixin, TimestampMixin, VersionedMixin, Base):
         Index("ix_tasks_firm_id_due_key", "firm_id", "due_key"),
         Index("ix_tasks_entity_id_due_key", "entity_id", "due_key"),
         Index("ix_tasks_assignee_id_status", "assignee_id", "status"),
+        # The cancelled tasks of a contact's entities (the client area hides their documents).
+        Index("ix_tasks_entity_id_status", "entity_id", "status"),
     )
 
     firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
@@ -150,7 +152,15 @@ class TaskOutput(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "task_outputs"
     __table_args__ = (
         Index("ix_task_outputs_task_id_position", "task_id", "position"),
-        Index("ix_task_outputs_entity_id_due_date", "entity_id", "due_date"),
+        # The client area's scans by entity and due date, answered from the index alone.
+        Index(
+            "ix_task_outputs_entity_due_visible",
+            "entity_id",
+            "due_date",
+            "visible_to_client",
+            "firm_id",
+            "task_id",
+        ),
     )
 
     firm_id: Mapped[uuid.UUID] = mapped_column(
@@ -175,12 +185,16 @@ class TaskOutputReadMark(Base):
     """A contact read (or downloaded) an output document: reading is per contact."""
 
     __tablename__ = "task_output_reads"
+    # A contact's reads, answered from the index alone (the dashboard's unread test).
+    __table_args__ = (
+        Index("ix_task_output_reads_contact_id_output_id", "contact_id", "output_id"),
+    )
 
     output_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("task_outputs.id", ondelete="CASCADE"), primary_key=True
     )
     contact_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     firm_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("firms.id", ondelete="CASCADE"), index=True

@@ -10,6 +10,9 @@ from practice_api.core.pagination import Page
 from practice_api.core.schemas import InputModel, PatchModel, ReadModel
 from practice_api.tasks.periods import parse_period
 
+# A document's status for one contact (the client area), with today in the firm's time zone.
+DocumentStatus = Literal["overdue_unread", "due_today_unread", "upcoming_unread", "read"]
+
 TaskStatus = Literal["open", "done", "cancelled"]
 TaskOrigin = Literal["staff", "client", "recurrence"]
 DEFAULT_STAGES = ["To do", "In progress", "Done"]

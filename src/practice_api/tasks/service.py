@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.errors import Conflict, NotFound, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Actor, Principal
+from practice_api.core.repository import dialect_insert
 from practice_api.core.time import local_today, utcnow
 from practice_api.entities.models import Entity
 from practice_api.entities.visibility import entity_access
@@ -31,6 +32,7 @@ from practice_api.tasks.models import (
     TaskInput,
     TaskInputFile,
     TaskOutput,
+    TaskOutputReadMark,
     TaskSubscription,
     TaskType,
 )
@@ -544,6 +546,16 @@ async def update_output(
     if "visible_to_client" in changes:
         await _sync_sharing(session, output, principal.actor)
     return output
+
+
+async def mark_output_read(session: AsyncSession, contact: Principal, output: TaskOutput) -> None:
+    """The contact read the output document. Idempotent: the first read counts (two racing
+    reads make one row)."""
+    await session.execute(
+        dialect_insert(session, TaskOutputReadMark)
+        .values(output_id=output.id, contact_id=contact.id, firm_id=contact.firm_id)
+        .on_conflict_do_nothing(index_elements=["output_id", "contact_id"])
+    )
 
 
 async def put_input_file(
