@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from practice_api.core.time import travel_to
 from practice_api.files.models import FileDocument
 from practice_api.portal.task_schemas import OVERDUE_SHOWN
+from tests.answering_helpers import make_request, portal, save
 from tests.contact_helpers import grant, portal_contact
 from tests.factories import create_entity
 from tests.helpers import Actor, Api, problem
@@ -261,6 +262,30 @@ async def test_open_file_requests_addressed_to_the_contact_are_in_progress(
     )
     assert cancelled.status_code == 200, cancelled.text
     assert (await _dashboard(api, carla))["requests_in_progress"] == []
+
+
+async def test_client_requests_addressed_to_the_contact_are_in_progress_until_submitted(
+    api: Api, app: Any
+) -> None:
+    admin, entity, carla, victor, _task = await _setup(api, app)
+    me = (await api.client.get("/v1/portal/me", headers=carla.headers)).json()["id"]
+    question = [{"id": "ok", "type": "yes_no", "prompt": "All good?", "required": True}]
+    made = await make_request(
+        api, app, admin, entity["id"], contacts=[me], questions=question, title="Year-end"
+    )
+    board = await _dashboard(api, carla)
+    assert [
+        (r["kind"], r["id"], r["title"], r["status"]) for r in board["requests_in_progress"]
+    ] == [("client_request", made.id, "Year-end", "pending")]
+    assert (await _dashboard(api, victor))["requests_in_progress"] == []
+    saved = await save(api.client, portal(made.id), {"ok": True}, carla.headers)
+    assert saved.status_code == 200, saved.text
+    [started] = (await _dashboard(api, carla))["requests_in_progress"]
+    assert started["status"] == "in_progress"
+    submitted = await api.client.post(portal(made.id, "/submit"), headers=carla.headers)
+    assert submitted.status_code == 200, submitted.text
+    board = await _dashboard(api, carla)
+    assert board["requests_in_progress"] == [] and board["counts"]["requests_in_progress"] == 0
 
 
 async def test_contacts_of_other_entities_and_firms_see_nothing(api: Api, app: Any) -> None:

@@ -5,8 +5,8 @@ no SQL here. A fixed number of statements whatever the data:
 2. the documents due in the month or the next 7 days (``tasks.contact_repository``);
 3. the newest ``OVERDUE_SHOWN`` overdue documents the contact has not read, with their
    count;
-4. the requests in progress: the contact's open task requests and the open file requests
-   addressed to it, one ``UNION ALL``.
+4. the requests in progress: the contact's open task requests, the open file requests and
+   the client requests not yet submitted addressed to it, one ``UNION ALL``.
 
 The answer is plain dicts serialized once by the router (no ORM objects, no re-validation of
 a thousand documents).
@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.client_requests import in_progress as client_requests
 from practice_api.core.principals import Principal
 from practice_api.core.repository import union_rows
 from practice_api.file_requests import repository as file_requests
@@ -50,11 +51,15 @@ def document_dict(row: Any, today: dt.date, read_at: dt.datetime | None) -> dict
 
 
 async def requests_in_progress(session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
-    """The contact's open task requests and the open file requests addressed to it, oldest
-    first: one statement."""
+    """The contact's open task requests, the open file requests and the client requests not
+    yet submitted addressed to it, oldest first: one statement."""
     rows = await union_rows(
         session,
-        [documents.open_task_requests(principal), file_requests.open_for_contact(principal)],
+        [
+            documents.open_task_requests(principal),
+            file_requests.open_for_contact(principal),
+            client_requests.open_for_contact(principal),
+        ],
         order_by=("created_at", "id"),
     )
     return [dict(zip(documents.REQUEST_COLUMNS, row, strict=True)) for row in rows]

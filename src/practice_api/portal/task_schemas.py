@@ -48,7 +48,11 @@ class CalendarDay(BaseModel):
 
 
 class RequestInProgress(BaseModel):
-    kind: Literal["task_request", "file_request"]
+    kind: Literal["task_request", "file_request", "client_request"] = Field(
+        description="`task_request`: the contact's own request, until done; `file_request`: "
+        "addressed to it, until completed or cancelled; `client_request`: a questionnaire "
+        "addressed to it, until submitted."
+    )
     id: uuid.UUID
     entity_id: uuid.UUID
     title: str
