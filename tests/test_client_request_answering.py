@@ -644,3 +644,20 @@ async def test_two_racing_submits_lock_once_and_advance_the_task_once(
     assert first.status_code == second.status_code == 200, (first.text, second.text)
     final = (await api.client.get(public(link))).json()
     assert {"kids", "born", "name", "moved"} <= {a["question_id"] for a in final["answers"]}
+
+
+class TestUploadLimits:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"max_upload_bytes": 1024}
+
+    async def test_an_answer_file_past_the_upload_limit_is_413_and_changes_nothing(
+        self, api: Api, app: Any
+    ) -> None:
+        _, _, made = await _guest_request(api, app)
+        link = made.links[SPOUSE[1]]
+        big = {"file": ("big.pdf", b"%PDF-1.7\n" + b"0" * 4096, "application/pdf")}
+        response = await api.client.post(public(link, "/questions/slips/files"), files=big)
+        assert response.status_code == 413, response.text
+        after = (await api.client.get(public(link))).json()
+        assert after["answers"] == [] and after["status"] == "pending"
