@@ -201,13 +201,9 @@ SESSION_CALLS = frozenset(
 )
 NO_SQL_TIERS = ("portal",)
 
-# Modules that still run SQL, to move into repositories (keep this list shrinking; a new
-# module never goes here).
-SQL_EXCEPTIONS: frozenset[str] = frozenset(
-    {
-        "practice_api.portal.tasks",
-    }
-)
+# Modules that still run SQL, to move into repositories (empty: keep it so; a new module
+# never goes here).
+SQL_EXCEPTIONS: frozenset[str] = frozenset()
 
 
 def _runs_sql_module(module: Module, layers: tuple[Tier, ...]) -> bool:

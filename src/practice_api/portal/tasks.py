@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.access.matrix import RULES
 from practice_api.access.policy import object_policy, principal_policy
 from practice_api.access.principals import current_contact
-from practice_api.contacts.repository import GrantRepository
+from practice_api.contacts.repository import ContactRole, GrantRepository
 from practice_api.core.errors import (
     Conflict,
-    Forbidden,
     NotFound,
     ValidationFailed,
     ValidationIssue,
@@ -42,7 +39,7 @@ from practice_api.core.principals import Principal
 from practice_api.core.schemas import QueryDate
 from practice_api.core.time import local_today
 from practice_api.db import SessionDep, writes_on_get
-from practice_api.files.models import FileDocument, StoredFile
+from practice_api.files.repository import FileRepository
 from practice_api.files.transfer import (
     DOWNLOAD_RESPONSES,
     StorageDep,
@@ -71,7 +68,6 @@ from practice_api.tasks import service as tasks
 from practice_api.tasks.models import (
     Task,
     TaskInput,
-    TaskInputFile,
     TaskOutput,
     TaskType,
 )
@@ -80,8 +76,6 @@ from practice_api.tasks.schemas import DocumentStatus, TaskCreate
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PageDep = Annotated[PageParams, Depends(page_params)]
 ContactDep = Annotated[Principal, Depends(principal_policy("portal.self"))]
-# The contact's role (contributor) is checked once the input slot is found (404 first).
-CanUploadInputs = Annotated[Principal, Depends(principal_policy("portal.task_inputs.upload"))]
 
 DOCUMENT_ORDERING = Ordering(
     fields={"created_at": TaskOutput.created_at},
@@ -273,15 +267,11 @@ async def download_document(
     disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
 ) -> Response:
     output = context.output
-    document = await session.get(FileDocument, output.file_id) if output.file_id else None
-    if document is None or document.deleted_at is not None:
+    files = FileRepository(session, context.principal.firm_id)
+    document = await files.get(output.file_id) if output.file_id else None  # not deleted
+    if document is None:
         raise Conflict("This document has not been uploaded yet.", code="document_not_uploaded")
-    stored = await session.scalar(
-        select(StoredFile).where(
-            StoredFile.document_id == document.id, StoredFile.number == document.current_version
-        )
-    )
-    assert stored is not None
+    stored = await files.version(document)
     answer = await send_file(
         request,
         session,
@@ -316,19 +306,7 @@ async def list_task_inputs(
     task_id: uuid.UUID | None = None,
     order_by: str = INPUT_ORDERING.param(),
 ) -> PortalTaskInputPage:
-    statement = (
-        select(TaskInput)
-        .join(Task, Task.id == TaskInput.task_id)
-        .where(
-            TaskInput.firm_id == principal.firm_id,
-            Task.status == "open",
-            Task.entity_id.in_(documents.contact_entities(principal)),
-        )
-    )
-    if entity_id is not None:
-        statement = statement.where(Task.entity_id == entity_id)
-    if task_id is not None:
-        statement = statement.where(Task.id == task_id)
+    statement = documents.open_inputs(principal, entity_id=entity_id, task_id=task_id)
     slots, cursor = await paginate(session, statement, page, INPUT_ORDERING, order_by)
     return PortalTaskInputPage(
         items=await _inputs(session, principal, list(slots)), next_cursor=cursor
@@ -340,23 +318,8 @@ async def _inputs(
 ) -> list[PortalTaskInput]:
     if not slots:
         return []
-    task_ids = list({s.task_id for s in slots})
-    by_id = {t.id: t for t in await session.scalars(select(Task).where(Task.id.in_(task_ids)))}
+    by_id, rows = await documents.slot_details(session, slots)
     files: dict[uuid.UUID, list[PortalTaskInputFile]] = {}
-    rows = await session.execute(
-        select(TaskInputFile, StoredFile.name)
-        .join(FileDocument, FileDocument.id == TaskInputFile.file_id)
-        .join(
-            StoredFile,
-            (StoredFile.document_id == FileDocument.id)
-            & (StoredFile.number == FileDocument.current_version),
-        )
-        .where(
-            TaskInputFile.input_id.in_([s.id for s in slots]),
-            FileDocument.deleted_at.is_(None),
-        )
-        .order_by(TaskInputFile.created_at, TaskInputFile.id)
-    )
     for link, name in rows:
         files.setdefault(link.input_id, []).append(
             PortalTaskInputFile(
@@ -384,14 +347,52 @@ async def _inputs(
     ]
 
 
+@dataclass(frozen=True)
+class InputContext:
+    slot: TaskInput
+    task: Task
+    principal: Principal
+    role: ContactRole
+
+
+async def _input(
+    session: AsyncSession, principal: Principal, input_id: uuid.UUID
+) -> InputContext | None:
+    found = await documents.input_slot(session, principal, input_id)
+    if found is None:
+        return None
+    slot, task = found
+    role = await GrantRepository(session, principal.firm_id).role_of(principal.id, task.entity_id)
+    return None if role is None else InputContext(slot, task, principal, role)
+
+
+def _no_input() -> NotFound:
+    return NotFound("No input slot with that id.", code="task_input_not_found")
+
+
+# Only contributors upload: the role is checked once the slot is found (404 first).
+portal_input_upload = object_policy(
+    "portal.task_inputs.upload",
+    "portal",
+    param="input_id",
+    load=_input,
+    level=contact_level,
+    build=lambda found, _principal, _level: found,
+    not_found=_no_input,
+    principal=current_contact,
+    allowed=lambda context: context.role == "contributor",
+)
+CanUploadToInput = Annotated[InputContext, Depends(portal_input_upload)]
+
+
 @router.post(
     "/task-inputs/{input_id}/files",
     operation_id="portal_task_inputs_upload",
     summary="Upload a file into an input slot of an existing task (contributors)",
     description="`multipart/form-data` with one `file` field (the limits of every upload). A "
     "slot of a task that does not exist or is on an entity the contact cannot see answers "
-    "404 `task_input_not_found`; a task that is done or cancelled 409 `task_not_open`; a "
-    "`viewer` contact 403 `portal_upload_forbidden`. Nothing is stored when refused. The "
+    "404 `task_input_not_found`; a `viewer` contact 403 `portal_upload_forbidden`; a task "
+    "that is done or cancelled 409 `task_not_open`. Nothing is stored when refused. The "
     "task's assignee (else the entity's responsible) is notified.",
     status_code=status.HTTP_201_CREATED,
     response_model=PortalTaskInput,
@@ -403,23 +404,15 @@ async def upload_task_input(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CanUploadInputs,
+    context: CanUploadToInput,
     storage: StorageDep,
     runtime: RuntimeDep,
 ) -> PortalTaskInput:
-    slot = await session.get(TaskInput, input_id)
-    task = await session.get(Task, slot.task_id) if slot else None
-    grants = GrantRepository(session, principal.firm_id)
-    role = await grants.role_of(principal.id, task.entity_id) if task else None
-    if slot is None or task is None or role is None or task.firm_id != principal.firm_id:
-        raise NotFound("No input slot with that id.", code="task_input_not_found")
+    principal, slot, task = context.principal, context.slot, context.task
     if task.status != "open":
         raise Conflict(
             f"The task is {task.status}: it takes no more documents.", code="task_not_open"
         )
-    if role != "contributor":
-        rule = RULES["portal.task_inputs.upload"]
-        raise Forbidden(rule.forbidden_detail, code=rule.forbidden_code)
     received = await receive_upload(
         request, session, storage, UploadPolicy.from_settings(runtime.settings)
     )
@@ -444,11 +437,7 @@ async def list_requestable_types(
     page: PageDep,
     order_by: str = TYPE_ORDERING.param(),
 ) -> PortalTaskTypePage:
-    statement = select(TaskType).where(
-        TaskType.firm_id == principal.firm_id,
-        TaskType.client_requestable.is_(True),
-        TaskType.archived_at.is_(None),
-    )
+    statement = documents.requestable_types(principal)
     rows, cursor = await paginate(session, statement, page, TYPE_ORDERING, order_by)
     return PortalTaskTypePage(
         items=[
@@ -479,13 +468,8 @@ async def create_task_request(
     body: TaskRequestCreate, response: Response, session: SessionDep, context: CanSeePortalEntity
 ) -> PortalTaskRequest:
     principal = context.principal
-    task_type = await session.get(TaskType, body.task_type_id)
-    if (
-        task_type is None
-        or task_type.firm_id != principal.firm_id
-        or task_type.archived_at is not None
-        or not task_type.client_requestable
-    ):
+    task_type = await documents.requestable_type(session, principal, body.task_type_id)
+    if task_type is None:
         raise ValidationFailed(
             "Clients may request only the task types the firm marked requestable.",
             code="task_type_not_requestable",

@@ -30,7 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
 from practice_api.entities.repository import readable_entity_ids
-from practice_api.tasks.models import Task, TaskOutput, TaskOutputReadMark
+from practice_api.files.models import FileDocument, StoredFile
+from practice_api.tasks.models import (
+    Task,
+    TaskInput,
+    TaskInputFile,
+    TaskOutput,
+    TaskOutputReadMark,
+    TaskType,
+)
 from practice_api.tasks.schemas import DocumentStatus
 
 # The columns of a request in progress, in this order (every domain's select names them so).
@@ -239,3 +247,84 @@ def open_task_requests(principal: Principal) -> Any:
         Task.origin == "client",
         Task.status == "open",
     )
+
+
+# --- the input slots of existing tasks, and the task types clients may request ----------
+
+
+def open_inputs(
+    principal: Principal, *, entity_id: uuid.UUID | None = None, task_id: uuid.UUID | None = None
+) -> Select[TaskInput]:
+    """The input slots of the open tasks on the contact's entities (filled ones too)."""
+    statement = (
+        select(TaskInput)
+        .join(Task, Task.id == TaskInput.task_id)
+        .where(
+            TaskInput.firm_id == principal.firm_id,
+            Task.status == "open",
+            Task.entity_id.in_(contact_entities(principal)),
+        )
+    )
+    if entity_id is not None:
+        statement = statement.where(Task.entity_id == entity_id)
+    if task_id is not None:
+        statement = statement.where(Task.id == task_id)
+    return statement
+
+
+async def input_slot(
+    session: AsyncSession, principal: Principal, input_id: uuid.UUID
+) -> tuple[TaskInput, Task] | None:
+    """A slot and its task, on an entity the contact has access to (any task status)."""
+    slot = await session.get(TaskInput, input_id)
+    task = await session.get(Task, slot.task_id) if slot else None
+    if slot is None or task is None or task.firm_id != principal.firm_id:
+        return None
+    return slot, task
+
+
+async def slot_details(
+    session: AsyncSession, slots: Sequence[TaskInput]
+) -> tuple[dict[uuid.UUID, Task], list[tuple[TaskInputFile, str]]]:
+    """The slots' tasks by id, and their live files with each one's current name (two
+    statements)."""
+    task_ids = list({s.task_id for s in slots})
+    tasks = {t.id: t for t in await session.scalars(select(Task).where(Task.id.in_(task_ids)))}
+    rows = await session.execute(
+        select(TaskInputFile, StoredFile.name)
+        .join(FileDocument, FileDocument.id == TaskInputFile.file_id)
+        .join(
+            StoredFile,
+            (StoredFile.document_id == FileDocument.id)
+            & (StoredFile.number == FileDocument.current_version),
+        )
+        .where(
+            TaskInputFile.input_id.in_([s.id for s in slots]),
+            FileDocument.deleted_at.is_(None),
+        )
+        .order_by(TaskInputFile.created_at, TaskInputFile.id)
+    )
+    return tasks, [(link, name) for link, name in rows]
+
+
+def requestable_types(principal: Principal) -> Select[TaskType]:
+    """The task types the firm lets clients request (not archived)."""
+    return select(TaskType).where(
+        TaskType.firm_id == principal.firm_id,
+        TaskType.client_requestable.is_(True),
+        TaskType.archived_at.is_(None),
+    )
+
+
+async def requestable_type(
+    session: AsyncSession, principal: Principal, task_type_id: uuid.UUID
+) -> TaskType | None:
+    task_type = await session.get(TaskType, task_type_id)
+    if (
+        task_type is None
+        or task_type.firm_id != principal.firm_id
+        or task_type.archived_at is not None
+        or not task_type.client_requestable
+    ):
+        return None
+    return task_type
