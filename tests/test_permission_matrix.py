@@ -1033,6 +1033,10 @@ RECIPES: dict[str, Recipe] = {
     "client_requests_list_entity": on(entity, "GET", "/v1/entities/{id}/client-requests"),
     "client_requests_list": fixed("GET", "/v1/client-requests"),
     "client_requests_get": on(client_request, "GET", "/v1/client-requests/{id}"),
+    "client_requests_answers": on(client_request, "GET", "/v1/client-requests/{id}/answers"),
+    "client_requests_save_as_template": on(
+        client_request, "POST", "/v1/client-requests/{id}/save-as-template", {}
+    ),
     "client_requests_update": on(
         client_request, "PATCH", "/v1/client-requests/{id}", {"title": "New"}
     ),

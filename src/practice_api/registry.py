@@ -16,7 +16,8 @@ webhooks in the OpenAPI spec and of docs/events.md):
 * steps before a user is deleted: the owners domain's ``release_user``;
 * what keeps an entity from being deleted (``entities.dependents``): files, discussions,
   file requests and tasks count their rows of an entity;
-* reminder sources (open items per recipient): ``file_requests.service``.
+* reminder sources (open items per recipient): ``file_requests.service``,
+  ``client_requests.notifications``.
 
 ``tests/test_import_layers.py`` fails on a module that calls a ``register...`` function at
 import time.
@@ -29,6 +30,9 @@ from __future__ import annotations
 from practice_api.access.principals import PRINCIPALS
 from practice_api.client_requests import events as client_requests_events
 from practice_api.client_requests import template_events as client_request_templates_events
+from practice_api.client_requests.notifications import (
+    register_reminder_source as client_requests_reminders,
+)
 from practice_api.client_requests.repository import count_client_requests
 from practice_api.contacts import events as contacts_events
 from practice_api.contacts import principals as contacts_principals
@@ -107,4 +111,5 @@ def register_all() -> None:
     register_dependent("tasks", count_tasks)
     # What the reminders list, per subject kind.
     file_requests_reminders()
+    client_requests_reminders()
     _done = True

@@ -462,6 +462,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "client_requests_reopen": "client_requests.manage",
     "client_request_links_revoke": "client_requests.manage",
     "client_request_links_issue": "client_requests.manage",
+    "client_requests_save_as_template": "client_requests.view",
+    "client_requests_answers": "client_requests.view",
     # the client area
     "portal_dashboard": "portal.self",
     "portal_documents_list": "portal.self",

@@ -104,6 +104,7 @@ def _read(
         ),
         responsible_id=request.responsible_id,
         task_id=request.task_id,
+        template_id=request.template_id,
         auto_advance=request.auto_advance,
         reopen_note=request.reopen_note,
         cancel_reason=request.cancel_reason,

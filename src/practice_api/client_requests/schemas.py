@@ -47,11 +47,25 @@ class ClientRequestSecurity(InputModel):
 
 
 class ClientRequestCreate(InputModel):
-    title: str = Field(min_length=1, max_length=300, examples=["Tax return 2026: a few questions"])
+    template_id: uuid.UUID | None = Field(
+        default=None,
+        description="Start from a firm template (`/v1/client-request-templates`): its title, "
+        "message, questions (with their ids, so the answers join the template's CSV) and due "
+        "rule, each replaced by the field given here. An archived or unknown template: 422 "
+        "`client_request_template_not_found`.",
+    )
+    title: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="Required unless `template_id` gives it.",
+        examples=["Tax return 2026: a few questions"],
+    )
     message: str = Field(default="", max_length=20_000, description=TEXT_DESCRIPTION)
-    questions: Questions = Field(
-        description="1 to 200 questions; a bad one answers 422 with `loc` "
-        '`["body", "questions", <index>, <type>, <field>]`.'
+    questions: Questions | None = Field(
+        default=None,
+        description="1 to 200 questions (required unless `template_id` gives them); a bad one "
+        'answers 422 with `loc` `["body", "questions", <index>, <type>, <field>]`.',
     )
     audience: Audience = Field(
         description="`portal`: contacts with access to the entity (`contact_ids`); `guest`: "
@@ -195,6 +209,9 @@ class ClientRequestRead(BaseModel):
     responsible_id: uuid.UUID | None
     task_id: uuid.UUID | None
     auto_advance: bool
+    template_id: uuid.UUID | None = Field(
+        default=None, description="The firm template it was made from."
+    )
     reopen_note: str | None
     cancel_reason: str | None
     created_by_id: uuid.UUID | None

@@ -13,6 +13,7 @@ cancellation, restarted on reopen.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practice_api.client_requests import tokens
+from practice_api.client_requests import notifications, template_service, tokens
 from practice_api.client_requests.models import (
     OPEN_STATUSES,
     ClientRequest,
@@ -29,12 +30,14 @@ from practice_api.client_requests.models import (
 from practice_api.client_requests.notifications import email_guest_links
 from practice_api.client_requests.questions import (
     QuestionModel,
+    is_answered,
     load_questions,
     prepare_questions,
 )
 from practice_api.client_requests.repository import (
     SUBJECT_KIND,
     active_user,
+    answer_values,
     contacts_with_access,
     entity_name,
     firm_of,
@@ -49,11 +52,13 @@ from practice_api.client_requests.schemas import (
     ClientRequestSecurity,
     ClientRequestUpdate,
 )
+from practice_api.client_requests.template_models import ClientRequestTemplate
 from practice_api.core.errors import Conflict, ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
 from practice_api.core.principals import Actor, Principal
-from practice_api.core.time import utcnow
+from practice_api.core.time import local_today, utcnow
 from practice_api.entities.policy import EntityContext
+from practice_api.events.models import Event
 from practice_api.events.service import changes_between, record_event
 from practice_api.reminders import service as reminders
 from practice_api.reminders.schemas import ReminderOverride
@@ -206,8 +211,8 @@ def _ensure_not_closed(request: ClientRequest) -> None:
 
 async def _event(
     session: AsyncSession, type: str, actor: Actor, request: ClientRequest, **extra: Any
-) -> None:
-    await record_event(
+) -> Event:
+    return await record_event(
         session,
         type=type,
         firm_id=request.firm_id,
@@ -298,8 +303,9 @@ async def _schedule(
     *,
     keep_override: bool = False,
 ) -> None:
-    """The request's reminder schedule: its portal contacts (guests' reminders are sent by
-    the guest mail of this domain), its due date."""
+    """The request's reminder schedule: its portal contacts (``("contact", contact_id)``)
+    and guests (``("guest", recipient_id)``: reached by ``notifications.guest_addresses``,
+    reminded without their link), its due date."""
     firm = await firm_of(session, request.firm_id)
     recipients = await recipients_of(session, request.id)
     await reminders.set_schedule(
@@ -307,7 +313,10 @@ async def _schedule(
         firm_id=request.firm_id,
         entity_id=request.entity_id,
         subject=subject_of(request),
-        recipients=[("contact", r.contact_id) for r in recipients if r.contact_id is not None],
+        recipients=[
+            ("contact", r.contact_id) if r.contact_id is not None else ("guest", r.id)
+            for r in recipients
+        ],
         due_date=request.due_date,
         override=override,
         keep_override=keep_override,
@@ -339,9 +348,17 @@ async def create_request(
     data: ClientRequestCreate,
     settings: Settings | None = None,
 ) -> Issued:
+    """Send a request; with ``template_id`` it starts from the firm's template (its title,
+    message, questions with their ids and due rule, each replaced by what the body gives)
+    and remembers it. Guests get their link by e-mail once the transaction commits."""
     principal, entity = context.principal, context.entity
+    template = (
+        await template_service.template_for_request(session, principal.firm_id, data.template_id)
+        if data.template_id is not None
+        else None
+    )
+    title, questions, message, due_date = await _starting_point(session, data, template)
     _check_audience(data.audience, data.contact_ids, data.guests)
-    questions = prepare_questions(data.questions)
     contacts = (
         await _check_contacts(session, entity.firm_id, entity.id, data.contact_ids)
         if data.contact_ids is not None
@@ -351,12 +368,13 @@ async def create_request(
     request = ClientRequest(
         firm_id=principal.firm_id,
         entity_id=entity.id,
-        title=data.title,
-        message=data.message,
+        title=title,
+        message=message,
         status="pending",
         audience=data.audience,
         questions=questions,
-        due_date=data.due_date,
+        template_id=template.id if template is not None else None,
+        due_date=due_date,
         created_by_id=principal.id,
         created_by_name=principal.name,
         responsible_id=data.responsible_id,
@@ -384,9 +402,41 @@ async def create_request(
         recipient_ids=[c for c, _, _ in contacts or []],
         guest_count=len(guests or []),
         question_count=len(questions),
+        required_count=sum(1 for q in questions if q.get("required")),
+        message=request.message or None,
+        template_id=request.template_id,
     )
     await _email_links(session, settings, request, issued, principal.actor)
     return Issued(request, issued)
+
+
+async def _starting_point(
+    session: AsyncSession, data: ClientRequestCreate, template: ClientRequestTemplate | None
+) -> tuple[str, list[dict[str, Any]], str, dt.date | None]:
+    """Title, questions (as stored), message and due date of a new request: the body's,
+    else the template's (422 naming ``title`` and ``questions`` when neither has them)."""
+    given = data.model_fields_set
+    missing = [
+        name for name in ("title", "questions") if getattr(data, name) is None and template is None
+    ]
+    if missing:
+        raise ValidationFailed(
+            "A request needs a title and questions, or a `template_id` to take them from.",
+            code="validation_failed",
+            errors=[_issue(["body", name], "Field required", "missing") for name in missing],
+        )
+    if data.questions is not None:
+        questions = prepare_questions(data.questions)
+    else:
+        assert template is not None
+        questions = copy.deepcopy(template.questions)
+    title = data.title if data.title is not None else template.title if template else ""
+    message = data.message if "message" in given or template is None else template.message
+    due_date = data.due_date
+    if "due_date" not in given and template is not None:
+        firm = await firm_of(session, template.firm_id)
+        due_date = template_service.due_date_from(template, local_today(firm.time_zone))
+    return title, questions, message, due_date
 
 
 LOCKED_ONCE_ANSWERED = ("questions", "audience")
@@ -500,7 +550,10 @@ async def cancel(
     request.cancel_reason = reason
     await session.flush()
     await reminders.set_active(session, subject_of(request), False)
-    await _event(session, "client_request.cancelled", principal.actor, request, reason=reason)
+    event = await _event(
+        session, "client_request.cancelled", principal.actor, request, reason=reason
+    )
+    await notifications.notify_guests(session, event, request)
     return request
 
 
@@ -537,7 +590,8 @@ async def reopen(
     request.submitted_by_name = None
     await session.flush()
     await reminders.set_active(session, subject_of(request), True)
-    await _event(session, "client_request.reopened", principal.actor, request, note=note)
+    event = await _event(session, "client_request.reopened", principal.actor, request, note=note)
+    await notifications.notify_guests(session, event, request)
     return request
 
 
@@ -622,7 +676,17 @@ async def mark_submitted(session: AsyncSession, request: ClientRequest, actor: A
     request.submitted_by_name = actor.name
     await session.flush()
     await reminders.set_active(session, subject_of(request), False)
-    await _event(session, "client_request.submitted", actor, request)
+    answered = await answer_values(session, request.id)
+    await _event(
+        session,
+        "client_request.submitted",
+        actor,
+        request,
+        question_count=len(request.questions or []),
+        answer_count=len(
+            [q for q in request.questions or [] if is_answered(answered.get(str(q.get("id"))))]
+        ),
+    )
 
 
 def questions_of(request: ClientRequest) -> list[QuestionModel]:

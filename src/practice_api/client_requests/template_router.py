@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from practice_api.client_requests import answers_export
 from practice_api.client_requests import template_service as service
+from practice_api.client_requests.policy import CanViewRequest
 from practice_api.client_requests.template_policy import (
     CanCreateTemplates,
     CanListTemplates,
@@ -18,6 +20,8 @@ from practice_api.client_requests.template_policy import (
 )
 from practice_api.client_requests.template_schemas import (
     AnswersPage,
+    AnswersRead,
+    SaveAsTemplate,
     TemplateCreate,
     TemplatePage,
     TemplateRead,
@@ -31,12 +35,14 @@ from practice_api.core.http import created, updated
 from practice_api.core.pagination import PageParams, page_params
 from practice_api.db import SessionDep
 
-router = APIRouter(tags=["client-request-templates"])
+router = APIRouter()
+TEMPLATES: list[str | Enum] = ["client-request-templates"]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get(
     "/v1/client-request-templates",
+    tags=TEMPLATES,
     operation_id="client_request_templates_list",
     summary="List the firm's client request templates",
     response_model=TemplatePage,
@@ -63,6 +69,7 @@ async def list_templates(
 
 @router.post(
     "/v1/client-request-templates",
+    tags=TEMPLATES,
     operation_id="client_request_templates_create",
     summary="Add a client request template (title, message, questions)",
     description="The questions follow the same schema and rules as a request's (eight "
@@ -81,6 +88,7 @@ async def create_template(
 
 @router.get(
     "/v1/client-request-templates/{template_id}",
+    tags=TEMPLATES,
     operation_id="client_request_templates_get",
     summary="Get a client request template (with how many requests were made from it)",
     response_model=TemplateRead,
@@ -98,6 +106,7 @@ async def get_template(
 
 @router.patch(
     "/v1/client-request-templates/{template_id}",
+    tags=TEMPLATES,
     operation_id="client_request_templates_update",
     summary="Change a client request template (requests already made keep their questions)",
     response_model=TemplateRead,
@@ -118,6 +127,7 @@ async def update_template(
 
 @router.post(
     "/v1/client-request-templates/{template_id}/archive",
+    tags=TEMPLATES,
     operation_id="client_request_templates_archive",
     summary="Archive a client request template: no new requests from it; old ones stay",
     response_model=TemplateRead,
@@ -136,6 +146,7 @@ async def archive_template(
 
 @router.post(
     "/v1/client-request-templates/{template_id}/unarchive",
+    tags=TEMPLATES,
     operation_id="client_request_templates_unarchive",
     summary="Put an archived client request template back in use",
     response_model=TemplateRead,
@@ -154,6 +165,7 @@ async def unarchive_template(
 
 @router.get(
     "/v1/client-request-templates/{template_id}/answers",
+    tags=TEMPLATES,
     operation_id="client_request_templates_answers",
     summary="Every client's answers to the requests made from a template (JSON pages or CSV)",
     description="The requests made from the template on the clients the caller sees (admins: "
@@ -186,3 +198,58 @@ async def template_answers(
         )
     items, cursor = await answers_export.template_page(session, principal, template, page)
     return AnswersPage(items=items, next_cursor=cursor)
+
+
+# --- on one request -------------------------------------------------------------------------
+
+REQUESTS: list[str | Enum] = ["client-requests"]
+
+
+@router.post(
+    "/v1/client-requests/{request_id}/save-as-template",
+    tags=REQUESTS,
+    operation_id="client_requests_save_as_template",
+    summary="Save a request's questions (and message) as a new firm template",
+    description="The new template keeps the questions' ids, so this request's answers line "
+    "up with those of the requests made from the template in its CSV. Anyone who may read "
+    "the request may do it (templates are the firm's, not the client's).",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TemplateRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def save_as_template(
+    body: SaveAsTemplate, response: Response, session: SessionDep, context: CanViewRequest
+) -> TemplateRead:
+    template = await service.save_as_template(session, context.principal, context.request, body)
+    created(response, f"/v1/client-request-templates/{template.id}", template.version)
+    return TemplateRead.model_validate(template)
+
+
+@router.get(
+    "/v1/client-requests/{request_id}/answers",
+    tags=REQUESTS,
+    operation_id="client_requests_answers",
+    summary="A request's answers (JSON, or CSV with `Accept: text/csv`)",
+    description="One entry per question in the request's order: the prompt, its type, the "
+    "stored `value`, a `display` text (choice labels, yes/no, file names), who saved it and "
+    "when, and a file question's files. CSV (`Accept: text/csv` or `format=csv`): a header "
+    "line, then a line per question; cells that would run as spreadsheet formulas start "
+    "with an apostrophe.",
+    response_model=AnswersRead,
+    responses={**problem_responses(401, 403, 404, 422), 200: csv_export.OPENAPI_CONTENT},
+)
+async def request_answers(
+    request: Request,
+    session: SessionDep,
+    context: CanViewRequest,
+    format: Annotated[
+        Literal["json", "csv"] | None,
+        Query(description="`csv`: the CSV file (as `Accept: text/csv`)."),
+    ] = None,
+) -> AnswersRead | Response:
+    [read] = await answers_export.answers_of(session, [context.request])
+    if format == "csv" or (format is None and csv_export.wants_csv(request.headers.get("accept"))):
+        return csv_export.response(
+            answers_export.single_rows(read), f"{read.title[:60]}-answers.csv"
+        )
+    return read
