@@ -27,7 +27,11 @@ from practice_api.client_requests.questions import (
     load_questions,
 )
 from practice_api.client_requests.template_models import ClientRequestTemplate
-from practice_api.client_requests.template_schemas import AnswerFile, AnswerRead, AnswersRead
+from practice_api.client_requests.template_schemas import (
+    ClientRequestAnswers,
+    ExportedAnswer,
+    ExportedAnswerFile,
+)
 from practice_api.core.pagination import Ordering, PageParams, paginate
 from practice_api.core.principals import Principal
 from practice_api.entities.models import Entity
@@ -111,7 +115,7 @@ async def _answers(
 
 async def _files(
     session: AsyncSession, firm_id: uuid.UUID, ids: Iterable[str]
-) -> dict[str, AnswerFile]:
+) -> dict[str, ExportedAnswerFile]:
     wanted: set[uuid.UUID] = set()
     for value in ids:
         try:
@@ -134,7 +138,9 @@ async def _files(
         )
     )
     return {
-        str(file_id): AnswerFile(id=file_id, name=name, size=size, content_type=content_type)
+        str(file_id): ExportedAnswerFile(
+            id=file_id, name=name, size=size, content_type=content_type
+        )
         for file_id, name, size, content_type in rows
     }
 
@@ -143,7 +149,9 @@ def _file_ids(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def display(question: QuestionModel | None, value: Any, files: dict[str, AnswerFile]) -> str | None:
+def display(
+    question: QuestionModel | None, value: Any, files: dict[str, ExportedAnswerFile]
+) -> str | None:
     """The answer as a person reads it."""
     if value is None:
         return None
@@ -168,8 +176,8 @@ def display(question: QuestionModel | None, value: Any, files: dict[str, AnswerF
 def _read_answers(
     questions: Sequence[QuestionModel],
     answers: dict[str, ClientRequestAnswer],
-    files: dict[str, AnswerFile],
-) -> list[AnswerRead]:
+    files: dict[str, ExportedAnswerFile],
+) -> list[ExportedAnswer]:
     out = []
     for question in questions:
         if question.id is None:
@@ -177,7 +185,7 @@ def _read_answers(
         answer = answers.get(question.id)
         value = answer.value if answer is not None else None
         out.append(
-            AnswerRead(
+            ExportedAnswer(
                 question_id=question.id,
                 question=question.prompt,
                 type=question.type,
@@ -197,7 +205,9 @@ def _read_answers(
     return out
 
 
-async def answers_of(session: AsyncSession, requests: Sequence[ClientRequest]) -> list[AnswersRead]:
+async def answers_of(
+    session: AsyncSession, requests: Sequence[ClientRequest]
+) -> list[ClientRequestAnswers]:
     """Each request's answers, one per question in its order (a few queries in all)."""
     if not requests:
         return []
@@ -215,7 +225,7 @@ async def answers_of(session: AsyncSession, requests: Sequence[ClientRequest]) -
     for request in requests:
         questions = load_questions(request.questions or [])
         out.append(
-            AnswersRead(
+            ClientRequestAnswers(
                 request_id=request.id,
                 title=request.title,
                 entity_id=request.entity_id,
@@ -231,7 +241,7 @@ async def answers_of(session: AsyncSession, requests: Sequence[ClientRequest]) -
     return out
 
 
-def single_rows(read: AnswersRead) -> list[list[Any]]:
+def single_rows(read: ClientRequestAnswers) -> list[list[Any]]:
     """One request's CSV: a header, then a line per question."""
     rows: list[list[Any]] = [list(SINGLE_COLUMNS)]
     for answer in read.answers:
@@ -270,14 +280,16 @@ async def template_page(
     principal: Principal,
     template: ClientRequestTemplate,
     params: PageParams,
-) -> tuple[list[AnswersRead], str | None]:
+) -> tuple[list[ClientRequestAnswers], str | None]:
     rows, cursor = await paginate(
         session, template_requests(principal, template), params, EXPORT_ORDERING, None
     )
     return await answers_of(session, list(rows)), cursor
 
 
-def columns_of(template: ClientRequestTemplate, reads: Sequence[AnswersRead]) -> list[Column]:
+def columns_of(
+    template: ClientRequestTemplate, reads: Sequence[ClientRequestAnswers]
+) -> list[Column]:
     """The template's questions, then any question only some requests have (edited while
     pending), by id; headers are the prompts (a repeated prompt gets its id)."""
     columns: list[Column] = []
@@ -300,7 +312,9 @@ def columns_of(template: ClientRequestTemplate, reads: Sequence[AnswersRead]) ->
     ]
 
 
-def template_rows(template: ClientRequestTemplate, reads: Sequence[AnswersRead]) -> list[list[Any]]:
+def template_rows(
+    template: ClientRequestTemplate, reads: Sequence[ClientRequestAnswers]
+) -> list[list[Any]]:
     """The template's CSV: a line per request, a column per question."""
     columns = columns_of(template, reads)
     rows: list[list[Any]] = [[*REQUEST_COLUMNS, *(c.header for c in columns)]]
@@ -330,7 +344,7 @@ def template_rows(template: ClientRequestTemplate, reads: Sequence[AnswersRead])
 
 async def all_template_answers(
     session: AsyncSession, principal: Principal, template: ClientRequestTemplate
-) -> list[AnswersRead]:
+) -> list[ClientRequestAnswers]:
     """Every request of the template the caller sees, oldest first (for the CSV)."""
     statement = template_requests(principal, template).order_by(
         ClientRequest.created_at, ClientRequest.id

@@ -10,7 +10,7 @@ from practice_api.events.catalogue import ChangesPayload, EventType, text
 from practice_api.events.registry import EventRegistry
 
 
-class TemplatePayload(ChangesPayload):
+class ClientRequestTemplatePayload(ChangesPayload):
     template_id: uuid.UUID
     title: str
     question_count: int | None = None
@@ -23,26 +23,26 @@ TYPES = [
     EventType(
         "client_request_template.created",
         "A client request template was added (or a request's questions saved as one).",
-        TemplatePayload,
+        ClientRequestTemplatePayload,
         text("{actor} added the client request template {title}"),
     ),
     EventType(
         "client_request_template.updated",
         "A client request template's title, description, message, questions or due rule "
         "changed (see `changes`).",
-        TemplatePayload,
+        ClientRequestTemplatePayload,
         text("{actor} changed the client request template {title}"),
     ),
     EventType(
         "client_request_template.archived",
         "A client request template was archived: no new requests from it.",
-        TemplatePayload,
+        ClientRequestTemplatePayload,
         text("{actor} archived the client request template {title}"),
     ),
     EventType(
         "client_request_template.unarchived",
         "An archived client request template was put back in use.",
-        TemplatePayload,
+        ClientRequestTemplatePayload,
         text("{actor} put the client request template {title} back in use"),
     ),
 ]

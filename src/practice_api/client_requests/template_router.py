@@ -19,13 +19,13 @@ from practice_api.client_requests.template_policy import (
     ViewableTemplate,
 )
 from practice_api.client_requests.template_schemas import (
-    AnswersPage,
-    AnswersRead,
-    SaveAsTemplate,
-    TemplateCreate,
-    TemplatePage,
-    TemplateRead,
-    TemplateUpdate,
+    ClientRequestAnswers,
+    ClientRequestAnswersPage,
+    ClientRequestSaveAsTemplate,
+    ClientRequestTemplateCreate,
+    ClientRequestTemplatePage,
+    ClientRequestTemplateRead,
+    ClientRequestTemplateUpdate,
 )
 from practice_api.client_requests.template_service import TEMPLATE_ORDERING, TemplateRepository
 from practice_api.core import csv_export
@@ -45,7 +45,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
     tags=TEMPLATES,
     operation_id="client_request_templates_list",
     summary="List the firm's client request templates",
-    response_model=TemplatePage,
+    response_model=ClientRequestTemplatePage,
     responses=problem_responses(400, 401, 403, 422),
 )
 async def list_templates(
@@ -60,11 +60,13 @@ async def list_templates(
         str | None, Query(min_length=1, max_length=200, description="Words of the title.")
     ] = None,
     order_by: str = TEMPLATE_ORDERING.param(),
-) -> TemplatePage:
+) -> ClientRequestTemplatePage:
     repository = TemplateRepository(session, principal.firm_id)
     statement = repository.listing(archived=archived, q=q)
     rows, cursor = await repository.page(statement, page, TEMPLATE_ORDERING, order_by)
-    return TemplatePage(items=[TemplateRead.model_validate(r) for r in rows], next_cursor=cursor)
+    return ClientRequestTemplatePage(
+        items=[ClientRequestTemplateRead.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.post(
@@ -75,15 +77,18 @@ async def list_templates(
     description="The questions follow the same schema and rules as a request's (eight "
     "types; 422 names each bad question). Requests made with `template_id` start from it.",
     status_code=status.HTTP_201_CREATED,
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(401, 403, 422),
 )
 async def create_template(
-    body: TemplateCreate, response: Response, session: SessionDep, principal: CanCreateTemplates
-) -> TemplateRead:
+    body: ClientRequestTemplateCreate,
+    response: Response,
+    session: SessionDep,
+    principal: CanCreateTemplates,
+) -> ClientRequestTemplateRead:
     template = await service.create(session, principal, body)
     created(response, f"/v1/client-request-templates/{template.id}", template.version)
-    return TemplateRead.model_validate(template)
+    return ClientRequestTemplateRead.model_validate(template)
 
 
 @router.get(
@@ -91,15 +96,15 @@ async def create_template(
     tags=TEMPLATES,
     operation_id="client_request_templates_get",
     summary="Get a client request template (with how many requests were made from it)",
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(304, 401, 403, 404, 422),
 )
 async def get_template(
     request: Request, response: Response, session: SessionDep, template: ViewableTemplate
-) -> TemplateRead:
+) -> ClientRequestTemplateRead:
     set_etag(request, response, template.version)
     counts = await service.request_counts(session, template.firm_id, [template.id])
-    read = TemplateRead.model_validate(template)
+    read = ClientRequestTemplateRead.model_validate(template)
     read.request_count = counts.get(template.id, 0)
     return read
 
@@ -109,20 +114,20 @@ async def get_template(
     tags=TEMPLATES,
     operation_id="client_request_templates_update",
     summary="Change a client request template (requests already made keep their questions)",
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
 async def update_template(
-    body: TemplateUpdate,
+    body: ClientRequestTemplateUpdate,
     response: Response,
     session: SessionDep,
     template: ManageableTemplate,
     principal: CanManageTemplates,
     if_match: IfMatchHeader = None,
-) -> TemplateRead:
+) -> ClientRequestTemplateRead:
     template = await service.update(session, principal, template, body, if_match)
     updated(response, template.version)
-    return TemplateRead.model_validate(template)
+    return ClientRequestTemplateRead.model_validate(template)
 
 
 @router.post(
@@ -130,7 +135,7 @@ async def update_template(
     tags=TEMPLATES,
     operation_id="client_request_templates_archive",
     summary="Archive a client request template: no new requests from it; old ones stay",
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(401, 403, 404, 422),
 )
 async def archive_template(
@@ -138,10 +143,10 @@ async def archive_template(
     session: SessionDep,
     template: ManageableTemplate,
     principal: CanManageTemplates,
-) -> TemplateRead:
+) -> ClientRequestTemplateRead:
     template = await service.set_archived(session, principal, template, True)
     updated(response, template.version)
-    return TemplateRead.model_validate(template)
+    return ClientRequestTemplateRead.model_validate(template)
 
 
 @router.post(
@@ -149,7 +154,7 @@ async def archive_template(
     tags=TEMPLATES,
     operation_id="client_request_templates_unarchive",
     summary="Put an archived client request template back in use",
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(401, 403, 404, 422),
 )
 async def unarchive_template(
@@ -157,10 +162,10 @@ async def unarchive_template(
     session: SessionDep,
     template: ManageableTemplate,
     principal: CanManageTemplates,
-) -> TemplateRead:
+) -> ClientRequestTemplateRead:
     template = await service.set_archived(session, principal, template, False)
     updated(response, template.version)
-    return TemplateRead.model_validate(template)
+    return ClientRequestTemplateRead.model_validate(template)
 
 
 @router.get(
@@ -173,7 +178,7 @@ async def unarchive_template(
     "text/csv` or `format=csv`): every such request in one file, a line per request and a "
     "column per question (the template's questions, then any a request had besides); "
     "cells that would run as spreadsheet formulas start with an apostrophe.",
-    response_model=AnswersPage,
+    response_model=ClientRequestAnswersPage,
     responses={
         **problem_responses(400, 401, 403, 404, 422),
         200: csv_export.OPENAPI_CONTENT,
@@ -189,7 +194,7 @@ async def template_answers(
         Literal["json", "csv"] | None,
         Query(description="`csv`: the CSV file (as `Accept: text/csv`)."),
     ] = None,
-) -> AnswersPage | Response:
+) -> ClientRequestAnswersPage | Response:
     if format == "csv" or (format is None and csv_export.wants_csv(request.headers.get("accept"))):
         reads = await answers_export.all_template_answers(session, principal, template)
         return csv_export.response(
@@ -197,7 +202,7 @@ async def template_answers(
             f"{template.title[:60]}-answers.csv",
         )
     items, cursor = await answers_export.template_page(session, principal, template, page)
-    return AnswersPage(items=items, next_cursor=cursor)
+    return ClientRequestAnswersPage(items=items, next_cursor=cursor)
 
 
 # --- on one request -------------------------------------------------------------------------
@@ -214,15 +219,18 @@ REQUESTS: list[str | Enum] = ["client-requests"]
     "up with those of the requests made from the template in its CSV. Anyone who may read "
     "the request may do it (templates are the firm's, not the client's).",
     status_code=status.HTTP_201_CREATED,
-    response_model=TemplateRead,
+    response_model=ClientRequestTemplateRead,
     responses=problem_responses(401, 403, 404, 422),
 )
 async def save_as_template(
-    body: SaveAsTemplate, response: Response, session: SessionDep, context: CanViewRequest
-) -> TemplateRead:
+    body: ClientRequestSaveAsTemplate,
+    response: Response,
+    session: SessionDep,
+    context: CanViewRequest,
+) -> ClientRequestTemplateRead:
     template = await service.save_as_template(session, context.principal, context.request, body)
     created(response, f"/v1/client-request-templates/{template.id}", template.version)
-    return TemplateRead.model_validate(template)
+    return ClientRequestTemplateRead.model_validate(template)
 
 
 @router.get(
@@ -235,7 +243,7 @@ async def save_as_template(
     "when, and a file question's files. CSV (`Accept: text/csv` or `format=csv`): a header "
     "line, then a line per question; cells that would run as spreadsheet formulas start "
     "with an apostrophe.",
-    response_model=AnswersRead,
+    response_model=ClientRequestAnswers,
     responses={**problem_responses(401, 403, 404, 422), 200: csv_export.OPENAPI_CONTENT},
 )
 async def request_answers(
@@ -246,7 +254,7 @@ async def request_answers(
         Literal["json", "csv"] | None,
         Query(description="`csv`: the CSV file (as `Accept: text/csv`)."),
     ] = None,
-) -> AnswersRead | Response:
+) -> ClientRequestAnswers | Response:
     [read] = await answers_export.answers_of(session, [context.request])
     if format == "csv" or (format is None and csv_export.wants_csv(request.headers.get("accept"))):
         return csv_export.response(

@@ -15,7 +15,7 @@ from practice_api.core.schemas import InputModel, PatchModel, ReadModel
 MAX_DUE_IN_DAYS = 3650
 
 
-class TemplateCreate(InputModel):
+class ClientRequestTemplateCreate(InputModel):
     title: str = Field(min_length=1, max_length=300, examples=["Year-end questionnaire 2026"])
     description: str = Field(
         default="", max_length=5000, description="For staff choosing a template; not sent."
@@ -35,7 +35,7 @@ class TemplateCreate(InputModel):
     )
 
 
-class TemplateUpdate(PatchModel):
+class ClientRequestTemplateUpdate(PatchModel):
     nullable_fields: ClassVar[frozenset[str]] = frozenset({"due_in_days"})
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
@@ -49,7 +49,7 @@ class TemplateUpdate(PatchModel):
     due_in_days: int | None = Field(default=None, ge=0, le=MAX_DUE_IN_DAYS)
 
 
-class SaveAsTemplate(InputModel):
+class ClientRequestSaveAsTemplate(InputModel):
     title: str | None = Field(
         default=None, min_length=1, max_length=300, description="Default: the request's title."
     )
@@ -62,7 +62,7 @@ class SaveAsTemplate(InputModel):
     )
 
 
-class TemplateRead(ReadModel):
+class ClientRequestTemplateRead(ReadModel):
     id: uuid.UUID
     title: str
     description: str
@@ -92,20 +92,21 @@ class TemplateRead(ReadModel):
         return {**values, "archived": data.archived_at is not None}
 
 
-TemplatePage = Page[TemplateRead]
+class ClientRequestTemplatePage(Page[ClientRequestTemplateRead]):
+    pass
 
 
 # --- answers --------------------------------------------------------------------------------
 
 
-class AnswerFile(ReadModel):
+class ExportedAnswerFile(ReadModel):
     id: uuid.UUID
     name: str | None = Field(description="The file's name; null when it was deleted.")
     size: int | None = None
     content_type: str | None = None
 
 
-class AnswerRead(ReadModel):
+class ExportedAnswer(ReadModel):
     question_id: str
     question: str = Field(description="The question's prompt.")
     type: QuestionType
@@ -120,13 +121,13 @@ class AnswerRead(ReadModel):
     answered_by: str | None = Field(description="Who saved it (a name).")
     answered_by_kind: str | None = Field(description="`contact`, `guest` or `staff`.")
     answered_at: dt.datetime | None
-    files: list[AnswerFile] = Field(
+    files: list[ExportedAnswerFile] = Field(
         default_factory=list,
         description="A file question's files (download them with `GET /v1/files/{id}/content`).",
     )
 
 
-class AnswersRead(ReadModel):
+class ClientRequestAnswers(ReadModel):
     """A request's answers (``GET /v1/client-requests/{id}/answers``)."""
 
     request_id: uuid.UUID
@@ -138,7 +139,8 @@ class AnswersRead(ReadModel):
     sent_at: dt.datetime = Field(description="When the request was sent (created).")
     submitted_at: dt.datetime | None
     submitted_by_name: str | None
-    answers: list[AnswerRead] = Field(description="One per question, in the request's order.")
+    answers: list[ExportedAnswer] = Field(description="One per question, in the request's order.")
 
 
-AnswersPage = Page[AnswersRead]
+class ClientRequestAnswersPage(Page[ClientRequestAnswers]):
+    pass

@@ -19,9 +19,9 @@ from practice_api.client_requests.questions import load_questions, prepare_quest
 from practice_api.client_requests.template_models import ClientRequestTemplate
 from practice_api.client_requests.template_schemas import (
     MAX_DUE_IN_DAYS,
-    SaveAsTemplate,
-    TemplateCreate,
-    TemplateUpdate,
+    ClientRequestSaveAsTemplate,
+    ClientRequestTemplateCreate,
+    ClientRequestTemplateUpdate,
 )
 from practice_api.core.errors import ValidationFailed, ValidationIssue
 from practice_api.core.etag import check_if_match
@@ -73,7 +73,7 @@ TEMPLATE: EventSubject[ClientRequestTemplate] = EventSubject(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, data: TemplateCreate
+    session: AsyncSession, principal: Principal, data: ClientRequestTemplateCreate
 ) -> ClientRequestTemplate:
     template = ClientRequestTemplate(
         firm_id=principal.firm_id,
@@ -95,7 +95,7 @@ async def update(
     session: AsyncSession,
     principal: Principal,
     template: ClientRequestTemplate,
-    data: TemplateUpdate,
+    data: ClientRequestTemplateUpdate,
     if_match: str | None,
 ) -> ClientRequestTemplate:
     check_if_match(if_match, template.version)
@@ -140,7 +140,10 @@ async def set_archived(
 
 
 async def save_as_template(
-    session: AsyncSession, principal: Principal, request: ClientRequest, data: SaveAsTemplate
+    session: AsyncSession,
+    principal: Principal,
+    request: ClientRequest,
+    data: ClientRequestSaveAsTemplate,
 ) -> ClientRequestTemplate:
     """A new template with the request's title (or ``data.title``), message and questions
     (their ids kept: the request's answers line up with the template's later requests)."""
