@@ -265,7 +265,19 @@ async def test_listed_items_are_what_the_read_schema_gives(api: Api) -> None:
     staff = await api.add_staff(admin)
     contact = await create_contact(api, admin, name="Kari Nordmann", phone="+47 1")
     assert contact["id"]
-    for path, count in (("/v1/offices", 1), ("/v1/users", 2), ("/v1/contacts", 1)):
+    entity = await create_entity(api, admin)
+    shared = await api.client.post(
+        f"/v1/entities/{entity['id']}/shares",
+        json={"user_id": staff.user_id, "role": "editor"},
+        headers=admin.headers,
+    )
+    assert shared.status_code == 201, shared.text
+    for path, count in (
+        ("/v1/offices", 1),
+        ("/v1/users", 2),
+        ("/v1/contacts", 1),
+        (f"/v1/entities/{entity['id']}/shares", 1),
+    ):
         listed = await api.client.get(path, headers=admin.headers)
         assert listed.status_code == 200, listed.text
         items = listed.json()["items"]
@@ -274,6 +286,8 @@ async def test_listed_items_are_what_the_read_schema_gives(api: Api) -> None:
             single = await api.client.get(f"{path}/{item['id']}", headers=admin.headers)
             assert single.status_code == 200, single.text
             assert item == single.json(), path
+    firm_shares = (await api.client.get("/v1/shares", headers=admin.headers)).json()["items"]
+    assert firm_shares == [shared.json()]
     assert staff.user_id in {
         u["id"] for u in (await api.client.get("/v1/users", headers=admin.headers)).json()["items"]
     }

@@ -247,20 +247,31 @@ class Listing:
 
     ``Listing.of(Model, ReadSchema)`` is the ordinary case: every field of the read schema
     is the model's column of the same name, read as is (no validators or serializers on
-    the schema: checked here, at import). ``select`` narrows a ``select(Model)`` of the
-    repository to those columns; ``items`` turns the page's rows into the items' dicts,
-    which ``page_response`` writes once. A list whose items need more (a join, a nested
-    object) selects its own labelled columns and builds its items (entities do).
+    the schema: checked here, at import). Fields from another table come as ``extra``
+    labelled columns with the ``joins`` that reach them (a share's ``user_name``).
+    ``select`` narrows a ``select(Model)`` of the repository to those columns; ``items``
+    turns the page's rows into the items' dicts, which ``page_response`` writes once. A
+    list whose items need more (a nested object) selects its own labelled columns and
+    builds its items (entities do).
     """
 
     columns: tuple[Any, ...]
     keys: tuple[str, ...]
+    joins: tuple[tuple[Any, Any], ...] = ()
 
     @classmethod
-    def of(cls, model: type[Any], schema: type[BaseModel]) -> "Listing":
+    def of(
+        cls,
+        model: type[Any],
+        schema: type[BaseModel],
+        *,
+        extra: dict[str, Any] | None = None,
+        joins: tuple[tuple[Any, Any], ...] = (),
+    ) -> "Listing":
         table = model.__table__
+        extra = extra or {}
         keys = tuple(schema.model_fields)
-        missing = [key for key in keys if key not in table.c]
+        missing = [key for key in keys if key not in table.c and key not in extra]
         decorators = schema.__pydantic_decorators__
         custom = [
             *decorators.field_validators,
@@ -275,10 +286,14 @@ class Listing:
                 f"(not columns: {missing}; custom: {custom}): select labelled columns "
                 "and build the items instead"
             )
-        return cls(columns=tuple(table.c[key] for key in keys), keys=keys)
+        columns = tuple(extra[key].label(key) if key in extra else table.c[key] for key in keys)
+        return cls(columns=columns, keys=keys, joins=joins)
 
     def select(self, statement: Select[Any]) -> Select[Any]:
-        return statement.with_only_columns(*self.columns, maintain_column_froms=True)
+        statement = statement.with_only_columns(*self.columns, maintain_column_froms=True)
+        for target, onclause in self.joins:
+            statement = statement.join(target, onclause)
+        return statement
 
     def items(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
         keys = self.keys

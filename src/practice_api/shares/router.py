@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.shares import service
+from practice_api.shares.models import Share
 from practice_api.shares.policy import (
     CanBulkShare,
     CanDeleteShare,
@@ -29,8 +30,16 @@ from practice_api.shares.schemas import (
     ShareRead,
     ShareUpdate,
 )
+from practice_api.users.models import User
 
 router = APIRouter(tags=["shares"])
+
+SHARE_LISTING = Listing.of(
+    Share,
+    ShareRead,
+    extra={"user_name": User.name},
+    joins=((User, User.id == Share.user_id),),
+)
 
 
 @router.get(
@@ -45,11 +54,11 @@ async def list_shares(
     context: CanViewShares,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = SHARE_ORDERING.param(),
-) -> SharePage:
+) -> Response:
     shares = ShareRepository(session, context.principal.firm_id)
     statement = shares.filtered(entity_id=context.entity.id)
-    rows, cursor = await shares.page(statement, page, SHARE_ORDERING, order_by)
-    return SharePage(items=[ShareRead.build(s) for s in rows], next_cursor=cursor)
+    rows, cursor = await shares.page_rows(statement, page, SHARE_ORDERING, order_by, SHARE_LISTING)
+    return page_response(SHARE_LISTING.items(rows), cursor)
 
 
 @router.post(
@@ -131,11 +140,11 @@ async def list_firm_shares(
     order_by: str = SHARE_ORDERING.param(),
     user_id: uuid.UUID | None = None,
     entity_id: uuid.UUID | None = None,
-) -> SharePage:
+) -> Response:
     shares = ShareRepository(session, principal.firm_id)
     statement = shares.filtered(entity_id=entity_id, user_id=user_id)
-    rows, cursor = await shares.page(statement, page, SHARE_ORDERING, order_by)
-    return SharePage(items=[ShareRead.build(s) for s in rows], next_cursor=cursor)
+    rows, cursor = await shares.page_rows(statement, page, SHARE_ORDERING, order_by, SHARE_LISTING)
+    return page_response(SHARE_LISTING.items(rows), cursor)
 
 
 @router.post(
