@@ -54,6 +54,7 @@ async def test_endpoint_crud_secret_shown_once(api: Api, webhook_receiver: Webho
     listed = await api.client.get("/v1/webhook-endpoints", headers=admin.headers)
     assert [e["id"] for e in listed.json()["items"]] == [created["id"]]
     assert "secret" not in listed.json()["items"][0]
+    assert listed.json()["items"][0] == got.json()  # the list's fast path: the same item
 
     patched = await api.client.patch(
         location,

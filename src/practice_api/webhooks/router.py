@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from practice_api.core.errors import problem_responses
 from practice_api.core.etag import IfMatchHeader, set_etag
 from practice_api.core.http import created, updated
-from practice_api.core.pagination import PageParams, page_params
+from practice_api.core.pagination import Listing, PageParams, page_params, page_response
 from practice_api.db import SessionDep
 from practice_api.events.models import Delivery
 from practice_api.runtime import RuntimeDep
 from practice_api.webhooks import service
+from practice_api.webhooks.models import WebhookEndpoint
 from practice_api.webhooks.policy import CanManageWebhooks, CanUseWebhooks
 from practice_api.webhooks.repository import (
     DELIVERY_ORDERING,
@@ -31,6 +32,8 @@ from practice_api.webhooks.schemas import (
 )
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
+
+ENDPOINT_LISTING = Listing.of(WebhookEndpoint, WebhookEndpointRead)
 
 DeliveryStatus = Literal["pending", "delivered", "dead", "cancelled"]
 
@@ -62,12 +65,12 @@ async def list_endpoints(
     principal: CanUseWebhooks,
     page: Annotated[PageParams, Depends(page_params)],
     order_by: str = ENDPOINT_ORDERING.param(),
-) -> WebhookEndpointPage:
+) -> Response:
     endpoints = WebhookEndpointRepository(session, principal.firm_id)
-    rows, cursor = await endpoints.page(endpoints.readable(), page, ENDPOINT_ORDERING, order_by)
-    return WebhookEndpointPage(
-        items=[WebhookEndpointRead.model_validate(e) for e in rows], next_cursor=cursor
+    rows, cursor = await endpoints.page_rows(
+        endpoints.readable(), page, ENDPOINT_ORDERING, order_by, ENDPOINT_LISTING
     )
+    return page_response(ENDPOINT_LISTING.items(rows), cursor)
 
 
 @router.post(
