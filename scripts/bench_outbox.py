@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Two (or more) worker processes drain queued webhook deliveries on PostgreSQL.
+"""Two (or more) worker processes deliver a burst of outbox rows on PostgreSQL.
 
-Creates a throwaway database, queues N webhook deliveries to a local HTTP receiver that
-counts every delivery id it gets, runs `practice-api worker --exit-when-idle` processes in
-parallel, then prints: queued, delivered (rows), received (requests), duplicates, missing,
-and how many rows each worker delivered. Exits 1 on any duplicate or missing delivery.
+Creates a throwaway database, starts `practice-api worker` processes and waits until each
+LISTENs for new deliveries, then commits N deliveries in one transaction (its NOTIFY wakes
+the workers): webhooks to a local HTTP receiver that counts every delivery id it gets, or
+in-app notifications (counted per delivery id). Once every row is settled it stops the
+workers and prints: queued, delivered (rows), received, duplicates, missing, how many rows
+each worker delivered, and the rate from the commit to the last recorded outcome. Exits 1
+on any duplicate or missing delivery.
 
     .venv/bin/python scripts/bench_outbox.py [--deliveries 1000] [--workers 2]
+        [--channel webhook|in_app] [--batch-size 100]
         [--admin-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -15,10 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
+import datetime as dt
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +43,7 @@ from practice_api.core.ids import new_id  # noqa: E402
 from practice_api.core.time import utcnow  # noqa: E402
 from practice_api.db import make_engine  # noqa: E402
 from practice_api.events.models import Delivery, Event  # noqa: E402
+from practice_api.events.outbox import NOTIFY_CHANNEL  # noqa: E402
 from practice_api.firms.models import Firm  # noqa: E402
 from practice_api.notifications.models import Notification  # noqa: E402
 from practice_api.schema import upgrade_to_head  # noqa: E402
@@ -52,6 +61,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class Receiver:
+    """A threaded HTTP/1.1 receiver (keep-alive: the dispatcher reuses its connections)."""
+
     def __init__(self) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
         self.lock = threading.Lock()
@@ -63,11 +74,14 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
                     receiver.counts[self.headers["Practice-Delivery-Id"]] += 1
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -94,7 +108,8 @@ async def admin_sql(admin_url: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def queue(url: str, count: int, target: str, channel: str = "webhook") -> list[str]:
+async def seed(url: str, target: str, channel: str) -> dict[str, Any]:
+    """A firm, a webhook endpoint, a staff user and one event the deliveries are about."""
     engine = make_engine(url, pool=False)
     try:
         async with engine.begin() as connection:
@@ -147,18 +162,56 @@ async def queue(url: str, count: int, target: str, channel: str = "webhook") -> 
                         role="staff",
                     )
                 )
-            ids = [new_id() for _ in range(count)]
+        return {
+            "firm_id": firm_id,
+            "endpoint_id": endpoint_id,
+            "event_id": event_id,
+            "recipient": recipient,
+        }
+    finally:
+        await engine.dispose()
+
+
+async def listeners(url: str, database: str) -> int:
+    """Connections of the bench database that LISTEN (one per started worker)."""
+    engine = make_engine(url, pool=False)
+    try:
+        async with engine.connect() as connection:
+            return int(
+                await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = :name AND query ILIKE 'LISTEN%'"
+                    ),
+                    {"name": database},
+                )
+                or 0
+            )
+    finally:
+        await engine.dispose()
+
+
+async def queue(
+    url: str, count: int, seeded: dict[str, Any], channel: str
+) -> tuple[list[str], dt.datetime]:
+    """Commit ``count`` deliveries at once and NOTIFY the workers; returns their ids and
+    the moment of the commit."""
+    engine = make_engine(url, pool=False)
+    try:
+        ids = [new_id() for _ in range(count)]
+        now = utcnow()
+        async with engine.begin() as connection:
             await connection.execute(
                 insert(Delivery),
                 [
                     {
                         "id": delivery_id,
-                        "firm_id": firm_id,
-                        "event_id": event_id,
+                        "firm_id": seeded["firm_id"],
+                        "event_id": seeded["event_id"],
                         "channel": channel,
-                        "endpoint_id": endpoint_id if channel == "webhook" else None,
+                        "endpoint_id": seeded["endpoint_id"] if channel == "webhook" else None,
                         "recipient_kind": "staff" if channel == "in_app" else None,
-                        "recipient_id": recipient if channel == "in_app" else None,
+                        "recipient_id": seeded["recipient"] if channel == "in_app" else None,
                         "status": "pending",
                         "attempts": 0,
                         "next_attempt_at": now,
@@ -167,14 +220,31 @@ async def queue(url: str, count: int, target: str, channel: str = "webhook") -> 
                     for delivery_id in ids
                 ],
             )
-        return [str(i) for i in ids]
+            await connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        return [str(i) for i in ids], utcnow()
     finally:
         await engine.dispose()
 
 
-async def outcome(url: str) -> tuple[dict[str, int], dict[str, int], int, dict[str, int], float]:
+async def settled(url: str) -> int:
+    engine = make_engine(url, pool=False)
+    try:
+        async with engine.connect() as connection:
+            return int(
+                await connection.scalar(
+                    select(func.count()).where(Delivery.status.not_in(("pending", "sending")))
+                )
+                or 0
+            )
+    finally:
+        await engine.dispose()
+
+
+async def outcome(
+    url: str,
+) -> tuple[dict[str, int], dict[str, int], int, dict[str, int], dt.datetime | None]:
     """Statuses, delivered rows per worker, retried rows, notifications per delivery id and
-    the delivery window in seconds (first to last delivered_at)."""
+    the last outcome's moment."""
     engine = make_engine(url, pool=False)
     try:
         async with engine.connect() as connection:
@@ -203,13 +273,8 @@ async def outcome(url: str) -> tuple[dict[str, int], dict[str, int], int, dict[s
                     )
                 )
             }
-            first, last = (
-                await connection.execute(
-                    select(func.min(Delivery.delivered_at), func.max(Delivery.delivered_at))
-                )
-            ).one()
-            window = (last - first).total_seconds() if first and last else 0.0
-        return statuses, by_worker, int(retried or 0), notes, window
+            last = await connection.scalar(select(func.max(Delivery.delivered_at)))
+        return statuses, by_worker, int(retried or 0), notes, last
     finally:
         await engine.dispose()
 
@@ -232,19 +297,21 @@ def main() -> int:
     name = f"{args.db_prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(admin_sql(args.admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(args.admin_url).set(database=name).render_as_string(False)
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         upgrade_to_head(url)
-        with Receiver() as receiver:
-            queued = asyncio.run(queue(url, args.deliveries, receiver.url, args.channel))
+        with Receiver() as receiver, contextlib.ExitStack() as stack:
+            seeded = asyncio.run(seed(url, receiver.url, args.channel))
             env = {
                 **os.environ,
                 "PRACTICE_ENVIRONMENT": "test",
                 "PRACTICE_DATABASE_URL": url,
                 "PRACTICE_SECRET_KEY": "bench-" + "x" * 40,
                 "PRACTICE_OUTBOX_BATCH_SIZE": str(args.batch_size),
-                "PRACTICE_OUTBOX_POLL_SECONDS": "0.2",
+                "PRACTICE_OUTBOX_POLL_SECONDS": "5",
             }
-            started = time.monotonic()
+            # Their output goes to files: a pipe nobody reads fills up and blocks the worker.
+            logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(args.workers)]
             workers = [
                 subprocess.Popen(
                     [
@@ -252,28 +319,44 @@ def main() -> int:
                         "-m",
                         "practice_api.cli",
                         "worker",
-                        "--exit-when-idle",
                         "--name",
                         f"worker-{n + 1}",
                     ],
                     cwd=ROOT,
                     env=env,
-                    stdout=subprocess.PIPE,
+                    stdout=logs[n],
                     stderr=subprocess.STDOUT,
                 )
                 for n in range(args.workers)
             ]
-            for worker in workers:
-                output = worker.communicate(timeout=600)[0].decode()
-                if worker.returncode != 0:
-                    print(output, file=sys.stderr)
+            deadline = time.monotonic() + 120
+            while asyncio.run(listeners(url, name)) < args.workers:
+                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                    print("the workers did not start listening", file=sys.stderr)
                     return 2
-            elapsed = time.monotonic() - started
+                time.sleep(0.1)
+            load = os.getloadavg()[0]
+            queued, committed = asyncio.run(queue(url, args.deliveries, seeded, args.channel))
+            deadline = time.monotonic() + 600
+            while asyncio.run(settled(url)) < len(queued) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker, log in zip(workers, logs, strict=True):
+                worker.wait(timeout=60)
+                if worker.returncode != 0:
+                    log.seek(0)
+                    print(log.read().decode(errors="replace")[-5000:], file=sys.stderr)
+                    return 2
             counts = dict(receiver.counts)
-        statuses, by_worker, retried, notes, window = asyncio.run(outcome(url))
+        statuses, by_worker, retried, notes, last = asyncio.run(outcome(url))
         if args.channel == "in_app":
             counts = notes
     finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
         asyncio.run(admin_sql(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     received = sum(counts.values())  # webhook requests, or in-app notifications
@@ -288,11 +371,12 @@ def main() -> int:
     print(f"unexpected: {unexpected}")
     print(f"retried:    {retried}")
     print("per worker: " + ", ".join(f"{k}={v}" for k, v in sorted(by_worker.items())))
-    print(f"elapsed:    {elapsed:.1f} s with {args.workers} worker processes (start-up included)")
     delivered = statuses.get("delivered", 0)
-    if window > 0:
-        print(f"rate:       {delivered / window:.0f} deliveries/s (first to last delivered_at)")
-    print(f"load:       {os.getloadavg()[0]:.1f} (1-minute load average, {os.cpu_count()} cores)")
+    if last is not None:
+        elapsed = (last - committed).total_seconds()
+        print(f"elapsed:    {elapsed:.2f} s with {args.workers} worker(s), commit to last outcome")
+        print(f"rate:       {delivered / elapsed:.0f} deliveries/s")
+    print(f"load:       {load:.1f} (1-minute load average at the start, {os.cpu_count()} cores)")
     return 0 if duplicates == missing == unexpected == 0 else 1
 
 

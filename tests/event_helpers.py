@@ -35,13 +35,21 @@ class ReceivedMail:
 
 
 class _MailHandler:
+    """Keeps every message; ``hold`` delays the answer to DATA (the message is in) until
+    released, to kill a dispatcher between sending and recording."""
+
     def __init__(self) -> None:
         self.messages: list[ReceivedMail] = []
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.arrived.set()
+        if self.hold is not None:
+            await asyncio.to_thread(self.hold.wait, 30)
         return "250 OK"
 
 

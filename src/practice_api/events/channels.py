@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practice_api.core.time import utcnow
 from practice_api.events import catalogue, render
 from practice_api.events.addresses import Address
-from practice_api.events.mail import Mailer, compose
+from practice_api.events.mail import HandOver, Mailer, compose
 from practice_api.events.models import Event
 from practice_api.settings import Settings
 
@@ -69,16 +69,24 @@ class Senders(Protocol):
     @property
     def http(self) -> httpx.AsyncClient: ...
 
+    def hand_over(self, job: Job) -> HandOver:
+        """What to call right before a message that must go at most once leaves (records
+        it as being sent; raises if the claim was lost)."""
+        ...
+
 
 TargetLoader = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
-Delivered = Callable[[AsyncSession, Job, dt.datetime, Settings], Awaitable[None]]
+# The delivered jobs of one recorded batch, each with its moment (a microsecond apart, in
+# the order things happened).
+Delivered = Callable[[AsyncSession, Sequence[tuple[Job, dt.datetime]], Settings], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class DeliveryChannel:
     """One way out. ``send`` runs outside any transaction; ``load_targets`` (channels whose
     deliveries name a target, e.g. a webhook endpoint) runs when jobs are claimed;
-    ``delivered`` runs in the transaction that records a delivered outcome."""
+    ``delivered`` runs in the transaction that records a batch's delivered outcomes, once
+    with all of them."""
 
     name: str
     send: Callable[[Job, Senders], Awaitable[Outcome]]
@@ -114,8 +122,9 @@ def reader_of(job: Job) -> render.Reader:
     return render.Reader(kind, job.recipient_id, name, job.via)
 
 
-def rendered(job: Job, settings: Settings) -> render.Rendered:
-    """The message of a claimed e-mail or in-app delivery (a digest: its day's summary)."""
+def rendered(job: Job, settings: Settings, *, layout: bool = True) -> render.Rendered:
+    """The message of a claimed e-mail or in-app delivery (a digest: its day's summary);
+    ``layout=False``: its lines only (no text or HTML body)."""
     if job.channel == "digest":
         return render.render_digest(
             reader_of(job),
@@ -133,6 +142,7 @@ def rendered(job: Job, settings: Settings) -> render.Rendered:
         settings=settings,
         time_zone=job.time_zone,
         extra=job.extra,
+        layout=layout,
     )
 
 
@@ -157,7 +167,8 @@ async def send_email(job: Job, senders: Senders) -> Outcome:
         delivery_id=job.delivery_id,
         sent_at=utcnow(),
     )
-    await senders.mailer.send(email)
+    # At most once: recorded as being sent before the message goes (see Mailer.send).
+    await senders.mailer.send(email, senders.hand_over(job))
     return Outcome("delivered")
 
 

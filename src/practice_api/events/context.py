@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practice_api.events import render
 from practice_api.events.channels import Job
-from practice_api.events.models import Delivery, Event
+from practice_api.events.models import Event
+from practice_api.events.repository import Claimed
 from practice_api.settings import Settings
 
 
@@ -36,7 +37,7 @@ class Extras:
         default_factory=dict
     )
 
-    def apply(self, job: Job, delivery: Delivery) -> None:
+    def apply(self, job: Job, delivery: Claimed) -> None:
         if delivery.channel == "digest":
             entries, clients = self.digests.get(delivery.id, ([], []))
             job.digest, job.digest_clients = entries, clients
@@ -45,7 +46,7 @@ class Extras:
 
 async def extras(
     session: AsyncSession,
-    deliveries: Sequence[Delivery],
+    deliveries: Sequence[Claimed],
     events: Mapping[uuid.UUID, Event],
     settings: Settings,
 ) -> Extras:

@@ -25,7 +25,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,9 @@ from practice_api.core.time import utcnow, zone
 from practice_api.events import render
 from practice_api.events.models import Delivery, Event
 from practice_api.settings import Settings
+
+if TYPE_CHECKING:
+    from practice_api.events.repository import Claimed
 
 log = logging.getLogger("practice_api.digests")
 
@@ -137,7 +140,7 @@ async def _build_one(
 
 
 async def digest_contents(
-    session: AsyncSession, digests: Sequence[Delivery], settings: Settings
+    session: AsyncSession, digests: Sequence[Claimed], settings: Settings
 ) -> dict[uuid.UUID, tuple[list[render.DigestEntry], list[str]]]:
     """Each digest's lines (first line and link of every gathered e-mail, oldest first)."""
     from practice_api.events import repository
@@ -179,6 +182,7 @@ async def digest_contents(
             client=client,
             settings=settings,
             time_zone=zones.get(digest.firm_id, "UTC"),
+            layout=False,
         )
         entries, names = out[digest_id]
         entries.append(

@@ -1,13 +1,17 @@
 """The dispatcher: claims due outbox rows, delivers them, records the outcome.
 
 One runs inside the API process (unless ``PRACTICE_RUN_DISPATCHER=false``) and any number
-run as ``practice-api worker`` processes. Each loop claims a batch in a short transaction,
-sends outside any transaction, then records each outcome in its own transaction guarded by
-the claim token. Delivery is at-least-once: a worker dying after sending but before
-recording sends again after the lease; the delivery id stays the same so receivers drop
-the duplicate. A channel may write in the recording transaction itself (the in-app
-channel writes the notification, unique per delivery id, so it appears exactly once).
-Channels are registered by the domains that own them (``events.channels.CHANNELS``).
+run as ``practice-api worker`` processes; on PostgreSQL they sleep until a commit's
+``NOTIFY`` wakes them. Each round claims a batch in one statement (and reads what sending
+needs) in a short transaction, sends outside any transaction, then records the outcomes as
+they arrive, each group in one transaction guarded by the claim token. Webhooks are
+at-least-once: a worker dying after sending but before recording sends again after the
+lease; the delivery id stays the same so receivers drop the duplicate. A channel may write
+in the recording transaction itself (the in-app channel writes the batch's notifications,
+unique per delivery id, so each appears exactly once). E-mail is at most once: the row is
+committed ``sending`` right before the message goes, and a claim that finds it so records
+it delivered instead of sending again (see ``DeliveryRepository.claim_due``). Channels are
+registered by the domains that own them (``events.channels.CHANNELS``).
 """
 
 from __future__ import annotations
@@ -30,12 +34,16 @@ from practice_api.core.time import utcnow
 from practice_api.events import context, repository
 from practice_api.events.addresses import Address, lookup_addresses
 from practice_api.events.channels import CHANNELS, Job, Outcome
-from practice_api.events.mail import Mailer, mailer_from_settings
+from practice_api.events.mail import HandOver, Mailer, mailer_from_settings
 from practice_api.events.outbox import NOTIFY_CHANNEL
 from practice_api.events.repository import DeliveryRepository, EventRepository
 from practice_api.settings import Settings
 
 log = logging.getLogger("practice_api.dispatcher")
+
+
+class ClaimLost(Exception):
+    """Another worker holds the delivery now (our lease expired): do not send."""
 
 
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
@@ -193,47 +201,47 @@ class Dispatcher:
         return len(jobs)
 
     async def _claim(self) -> list[Job]:
+        """Claim a batch (one statement) and load what sending it needs, in one transaction
+        that commits before anything is sent."""
         settings = self.settings
-        async with self.sessionmaker() as session:
-            async with session.begin():
-                claimed = await DeliveryRepository(session).claim_due(
-                    limit=settings.outbox_batch_size,
-                    lease_seconds=settings.outbox_lease_seconds,
-                    worker=self.name,
-                    max_attempts=settings.outbox_max_attempts,
-                )
+        async with self.sessionmaker() as session, session.begin():
+            claimed = await DeliveryRepository(session).claim_due(
+                limit=settings.outbox_batch_size,
+                lease_seconds=settings.outbox_lease_seconds,
+                worker=self.name,
+                max_attempts=settings.outbox_max_attempts,
+            )
             if not claimed:
                 return []
-            async with session.begin():
-                events = await EventRepository(session).by_ids(d.event_id for d in claimed)
-                firms = await repository.firm_names(session, [d.firm_id for d in claimed])
-                zones = await repository.firm_time_zones(session, [d.firm_id for d in claimed])
-                personal = [d for d in claimed if d.channel != "webhook"]
-                clients = await repository.entity_names(
-                    session,
-                    [e.entity_id for e in events.values() if e.entity_id is not None],
-                )
-                extras = await context.extras(session, personal, events, settings)
-                targets: dict[uuid.UUID, Any] = {}
-                for channel in CHANNELS.values():
-                    target_ids = [
-                        d.endpoint_id
-                        for d in claimed
-                        if d.channel == channel.name and d.endpoint_id is not None
-                    ]
-                    if channel.load_targets is not None and target_ids:
-                        targets.update(await channel.load_targets(session, target_ids))
-                wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
-                for d in claimed:
-                    if d.recipient_kind and d.recipient_id:
-                        wanted[d.recipient_kind].append(d.recipient_id)
-                addresses: dict[tuple[str, uuid.UUID], Address] = {}
-                for kind, ids in wanted.items():
-                    for found_id, address in (await lookup_addresses(session, kind, ids)).items():
-                        addresses[(kind, found_id)] = address
+            firm_ids = list({d.firm_id for d in claimed})
+            events = await EventRepository(session).by_ids(d.event_id for d in claimed)
+            firms = await repository.firm_names(session, firm_ids)
+            zones = await repository.firm_time_zones(session, firm_ids)
+            personal = [d for d in claimed if d.channel != "webhook"]
+            clients = await repository.entity_names(
+                session,
+                [e.entity_id for e in events.values() if e.entity_id is not None],
+            )
+            extras = await context.extras(session, personal, events, settings)
+            targets: dict[uuid.UUID, Any] = {}
+            for channel in CHANNELS.values():
+                target_ids = [
+                    d.endpoint_id
+                    for d in claimed
+                    if d.channel == channel.name and d.endpoint_id is not None
+                ]
+                if channel.load_targets is not None and target_ids:
+                    targets.update(await channel.load_targets(session, target_ids))
+            wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+            for d in claimed:
+                if d.recipient_kind and d.recipient_id:
+                    wanted[d.recipient_kind].add(d.recipient_id)
+            addresses: dict[tuple[str, uuid.UUID], Address] = {}
+            for kind, ids in wanted.items():
+                for found_id, address in (await lookup_addresses(session, kind, list(ids))).items():
+                    addresses[(kind, found_id)] = address
         jobs: list[Job] = []
         for d in claimed:
-            assert d.claim_token is not None
             jobs.append(
                 Job(
                     delivery_id=d.id,
@@ -259,8 +267,16 @@ class Dispatcher:
             extras.apply(jobs[-1], d)
         return jobs
 
-    async def _deliver(self, job: Job) -> None:
-        await self._record(job, await self._attempt(job))
+    def hand_over(self, job: Job) -> HandOver:
+        async def mark() -> None:
+            async with self.sessionmaker() as session, session.begin():
+                held = await DeliveryRepository(session).mark_sending(
+                    job.delivery_id, job.claim_token, self.settings.outbox_lease_seconds
+                )
+            if not held:
+                raise ClaimLost(f"delivery {job.delivery_id}: claim lost before sending")
+
+        return mark
 
     async def _attempt(self, job: Job) -> Outcome:
         try:
@@ -297,42 +313,24 @@ class Dispatcher:
             values.update(status="dead", next_attempt_at=None)
         return values
 
-    async def _record(self, job: Job, outcome: Outcome) -> None:
-        now = utcnow()
-        async with self.sessionmaker() as session:
-            values = self._outcome_values(job, outcome, now)
-            deliveries = DeliveryRepository(session)
-            if not await deliveries.finish(job.delivery_id, job.claim_token, **values):
-                await session.rollback()
-                log.warning(
-                    "delivery %s: claim lost (lease expired); outcome dropped", job.delivery_id
-                )
-                return
-            channel = CHANNELS.get(job.channel)
-            if channel is not None and channel.delivered and outcome.kind == "delivered":
-                await channel.delivered(session, job, now, self.settings)
-            await session.commit()
-        if outcome.kind == "delivered":
-            self.delivered += 1
-
     async def _record_batch(self, outcomes: list[tuple[Job, Outcome]]) -> None:
         """Record outcomes in one transaction: one UPDATE per kind of outcome (guarded by
-        each row's claim token), and each channel's ``delivered`` write (in-app
-        notifications) for the rows still ours, in the same transaction: exactly once."""
+        the claim token), and each channel's ``delivered`` write (in-app notifications, one
+        INSERT) for the rows still ours, in the same transaction: exactly once."""
         now = utcnow()
-        groups: dict[tuple[Any, ...], list[Job]] = defaultdict(list)
-        values_of: dict[tuple[Any, ...], dict[str, Any]] = {}
+        groups: dict[tuple[uuid.UUID, tuple[Any, ...]], list[Job]] = defaultdict(list)
+        values_of: dict[tuple[uuid.UUID, tuple[Any, ...]], dict[str, Any]] = {}
         for job, outcome in outcomes:
             values = self._outcome_values(job, outcome, now)
-            key = tuple(sorted(values.items(), key=lambda item: item[0]))
+            key = (job.claim_token, tuple(sorted(values.items(), key=lambda item: item[0])))
             groups[key].append(job)
             values_of[key] = values
         finished: set[uuid.UUID] = set()
-        async with self.sessionmaker() as session:
+        async with self.sessionmaker() as session, session.begin():
             deliveries = DeliveryRepository(session)
             for key, jobs in groups.items():
                 finished |= await deliveries.finish_many(
-                    [(job.delivery_id, job.claim_token) for job in jobs], **values_of[key]
+                    key[0], [job.delivery_id for job in jobs], **values_of[key]
                 )
             delivered = [
                 job
@@ -341,12 +339,13 @@ class Dispatcher:
             ]
             # In the order things happened, a microsecond apart: newest-first lists keep it.
             delivered.sort(key=lambda job: (job.event.occurred_at, job.delivery_id))
+            by_channel: dict[str, list[tuple[Job, dt.datetime]]] = defaultdict(list)
             for n, job in enumerate(delivered):
-                channel = CHANNELS.get(job.channel)
-                if channel is not None and channel.delivered:
-                    moment = now + dt.timedelta(microseconds=n)
-                    await channel.delivered(session, job, moment, self.settings)
-            await session.commit()
+                by_channel[job.channel].append((job, now + dt.timedelta(microseconds=n)))
+            for name, batch in by_channel.items():
+                channel = CHANNELS.get(name)
+                if channel is not None and channel.delivered is not None:
+                    await channel.delivered(session, batch, self.settings)
         lost = len(outcomes) - len(finished)
         if lost:
             log.warning("%d deliveries: claim lost (lease expired); outcomes dropped", lost)

@@ -10,9 +10,10 @@ import datetime as dt
 import email.policy
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -22,15 +23,37 @@ from practice_api.settings import Settings
 log = logging.getLogger("practice_api.mail")
 
 
+# Called once the server accepted the envelope, right before the message itself goes (the
+# SMTP DATA command): the dispatcher records there that the e-mail is being handed over, so a
+# dispatcher that dies before recording the outcome is never followed by a second copy.
+# Raising stops the send (the server drops the unfinished transaction).
+HandOver = Callable[[], Awaitable[None]]
+
+
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage, hand_over: HandOver | None = None) -> None: ...
 
 
 class LogMailer:
     """The embedded default: the whole message goes to the log."""
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, hand_over: HandOver | None = None) -> None:
+        if hand_over is not None:
+            await hand_over()
         log.info("e-mail (no SMTP configured):\n%s", message.as_string())
+
+
+class _SMTP(aiosmtplib.SMTP):
+    """aiosmtplib's client, calling ``hand_over`` between the envelope and DATA."""
+
+    def __init__(self, hand_over: HandOver | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hand_over = hand_over
+
+    async def data(self, message: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if self._hand_over is not None:
+            await self._hand_over()
+        return await super().data(message, *args, **kwargs)
 
 
 class SmtpMailer:
@@ -50,15 +73,13 @@ class SmtpMailer:
             self.start_tls = True
         self.timeout = timeout
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, hand_over: HandOver | None = None) -> None:
         # Serialised here, not by aiosmtplib: its policy folds a long (or bracketed) subject
         # onto a continuation line, which readers show with a leading space.
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
-        await aiosmtplib.send(
-            message.as_bytes(policy=WIRE_POLICY),
-            sender=sender,
-            recipients=recipients,
+        client = _SMTP(
+            hand_over,
             hostname=self.hostname,
             port=self.port,
             username=self.username,
@@ -67,6 +88,8 @@ class SmtpMailer:
             start_tls=self.start_tls,
             timeout=self.timeout,
         )
+        async with client:
+            await client.sendmail(sender, recipients, message.as_bytes(policy=WIRE_POLICY))
 
 
 def mailer_from_settings(settings: Settings) -> Mailer:

@@ -69,6 +69,7 @@ class Delivery(IdMixin, Base):
     via: Mapped[str | None] = mapped_column(String(20))
     # pending (incl. waiting for a retry) | delivered | dead | cancelled; e-mail only:
     # held (waits for the recipient's daily digest) | digested (went out in ``digest_id``)
+    # | sending (being handed to the SMTP server; see repository.mark_sending)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)

@@ -48,6 +48,7 @@ def add_template_dir(path: Path) -> None:
     if path not in TEMPLATE_DIRS:
         TEMPLATE_DIRS.append(path)
         _environment.cache_clear()
+        template_for.cache_clear()
 
 
 @lru_cache(maxsize=2)
@@ -59,6 +60,9 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         undefined=jinja2.ChainableUndefined,
+        # Templates ship with the code: no stat of the file at every use (a dispatcher
+        # renders thousands a second); ``add_template_dir`` starts a new environment.
+        auto_reload=False,
     )
     return env
 
@@ -73,6 +77,7 @@ def template_names() -> list[str]:
     )
 
 
+@lru_cache(maxsize=1024)
 def template_for(event_type: str) -> str:
     name = f"email/{event_type}.j2"
     try:
@@ -303,8 +308,10 @@ def render(
     settings: Settings,
     time_zone: str | None = None,
     extra: Extra | None = None,
+    layout: bool = True,
 ) -> Rendered:
-    """The e-mail (and in-app title) of ``event`` for ``reader``."""
+    """The e-mail (and in-app title) of ``event`` for ``reader``. ``layout=False``: the
+    lines only (an in-app notification or a digest entry), no text or HTML body."""
     if reader.kind == "guest":
         client = None  # a guest is told the firm's name, never the client's
     variables = _variables(
@@ -320,7 +327,7 @@ def render(
         footer=_footer(event, reader, firm_name, client),
         unsubscribe=unsubscribe,
     )
-    text, html = _layout(name, variables, reader, first, subject)
+    text, html = _layout(name, variables, reader, first, subject) if layout else ("", "")
     details = _details(name, variables)
     return Rendered(subject, first, line, details, text, html, variables["link"], unsubscribe)
 

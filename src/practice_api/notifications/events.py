@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Table, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practice_api.core.ids import new_id
 from practice_api.events import channels
 from practice_api.events.catalogue import Recipient
 from practice_api.events.channels import DeliveryChannel, Job, Outcome, Senders
@@ -16,6 +17,8 @@ from practice_api.events.registry import EventRegistry
 from practice_api.notifications.models import Notification, NotificationPreference
 from practice_api.settings import Settings
 
+NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
+
 
 async def send_in_app(job: Job, _senders: Senders) -> Outcome:
     if job.address is None:
@@ -23,36 +26,44 @@ async def send_in_app(job: Job, _senders: Senders) -> Outcome:
     return Outcome("delivered")  # written with the outcome, in one transaction
 
 
-async def write_notification(
-    session: AsyncSession, job: Job, now: dt.datetime, settings: Settings
+async def write_notifications(
+    session: AsyncSession, delivered: Sequence[tuple[Job, dt.datetime]], settings: Settings
 ) -> None:
-    # No look-up first: the dispatcher calls this only for rows whose outcome it just
-    # recorded under its own claim token, in this transaction, so no earlier claim can have
-    # written one (and delivery_id is unique). A batch's notifications go in one INSERT.
-    if job.recipient_kind is None or job.recipient_id is None:
-        return
-    event = job.event
-    message = channels.rendered(job, settings)
-    session.add(
-        Notification(
-            firm_id=event.firm_id,
-            recipient_kind=job.recipient_kind,
-            recipient_id=job.recipient_id,
-            delivery_id=job.delivery_id,
-            event_id=event.id,
-            type=event.type,
-            title=message.first_line[:500],
-            body=message.details,
-            entity_id=event.entity_id,
-            subject_type=event.subject_type,
-            subject_id=event.subject_id,
-            link=message.link[:2000],
-            created_at=now,
+    """A recorded batch's notifications in one multi-row INSERT. No look-up first: the
+    dispatcher calls this only for rows whose outcome it just recorded under its own claim,
+    in this transaction, so no earlier claim can have written one (and delivery_id is
+    unique): exactly once."""
+    rows: list[dict[str, object]] = []
+    for job, moment in delivered:
+        if job.recipient_kind is None or job.recipient_id is None:
+            continue
+        event = job.event
+        message = channels.rendered(job, settings, layout=False)
+        rows.append(
+            {
+                "id": new_id(),
+                "firm_id": event.firm_id,
+                "recipient_kind": job.recipient_kind,
+                "recipient_id": job.recipient_id,
+                "delivery_id": job.delivery_id,
+                "event_id": event.id,
+                "type": event.type,
+                "title": message.first_line[:500],
+                "body": message.details,
+                "entity_id": event.entity_id,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "link": message.link[:2000],
+                "created_at": moment,
+            }
         )
-    )
+    if rows:
+        # executemany: SQLAlchemy sends one multi-row INSERT (its "insertmanyvalues", up to
+        # 1,000 rows a statement) compiled once, not a statement per row.
+        await session.execute(insert(NOTIFICATIONS), rows)
 
 
-IN_APP = DeliveryChannel("in_app", send_in_app, delivered=write_notification)
+IN_APP = DeliveryChannel("in_app", send_in_app, delivered=write_notifications)
 
 
 async def chosen_channels(
