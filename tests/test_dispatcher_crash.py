@@ -92,7 +92,7 @@ def output_of(worker: subprocess.Popen[bytes], timeout: float = 10) -> str:
         return str(log.read().decode(errors="replace"))
 
 
-async def wait_until(condition: Any, within: float = 20.0) -> None:
+async def wait_until(condition: Any, within: float = 90.0) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await condition():
@@ -119,8 +119,9 @@ async def test_killed_worker_process_then_restart_delivers_once_per_delivery_id(
 
     first = start_worker(database_url, "doomed")
     try:
-        arrived = await asyncio.to_thread(webhook_receiver.arrived.wait, 20)
-        assert arrived, output_of(first, 5)
+        # Generous: a worker process starting on a loaded machine takes a while.
+        arrived = await asyncio.to_thread(webhook_receiver.arrived.wait, 90)
+        assert arrived, "the worker sent nothing in time"
     finally:
         first.send_signal(signal.SIGKILL)  # dies with the webhook in flight
         output_of(first)
@@ -172,8 +173,8 @@ async def test_worker_killed_while_handing_over_an_email_then_restart_sends_it_o
 
     first = start_worker(database_url, "doomed", smtp_server.url)
     try:
-        arrived = await asyncio.to_thread(smtp_server.handler.arrived.wait, 20)
-        assert arrived, output_of(first, 5)
+        arrived = await asyncio.to_thread(smtp_server.handler.arrived.wait, 90)
+        assert arrived, "the worker sent nothing in time"
     finally:
         first.send_signal(signal.SIGKILL)  # dies after sending, before recording
         output_of(first)
@@ -241,7 +242,7 @@ async def test_worker_killed_mid_batch_loses_nothing_and_writes_each_notificatio
         async def all_settled() -> bool:
             return all(d.status == "delivered" for d in await deliveries(app))
 
-        await wait_until(all_settled, within=30)
+        await wait_until(all_settled)
     finally:
         second.send_signal(signal.SIGTERM)
         output = output_of(second)

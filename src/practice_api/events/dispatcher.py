@@ -19,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import importlib.util
 import logging
 import os
 import random
 import socket
+import sys
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -44,6 +46,15 @@ log = logging.getLogger("practice_api.dispatcher")
 
 class ClaimLost(Exception):
     """Another worker holds the delivery now (our lease expired): do not send."""
+
+
+def _remember_missing_sniffio() -> None:
+    """httpcore imports ``sniffio`` on every request to learn the async library; when it is
+    not installed (anyio no longer needs it), each failed import searches ``sys.path`` again,
+    a fifth of a webhook's CPU. Recording the absence once makes the import fail at once
+    (httpcore then assumes asyncio, which is what runs here)."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
@@ -80,6 +91,7 @@ class Dispatcher:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
+            _remember_missing_sniffio()
             self._http = httpx.AsyncClient(trust_env=False)
         return self._http
 
