@@ -231,7 +231,8 @@ def _schemathesis(
     extra: list[str],
 ) -> Result:
     command = [
-        str(Path(sys.executable).parent / "st"),
+        sys.executable,
+        str(Path(__file__).with_name("schemathesis_cli.py")),  # `st`, ast.parse serialized
         "run",
         str(SPEC),
         "--url",
